@@ -1,0 +1,298 @@
+"""CryptoPulse settings: one module, read from the environment.
+
+Every variable is documented in `.env.example`. `CRYPTOPULSE_ENV` chooses the mode:
+`development` (default; DEBUG on, embedded engines when no URLs are given), `test`, or
+`production` (secure cookies, HSTS, SSL redirect, strict hosts, secrets required).
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+env.smart_cast = False
+
+# --- Mode --------------------------------------------------------------------------------------
+CRYPTOPULSE_ENV = env.str("CRYPTOPULSE_ENV", default="development")
+if CRYPTOPULSE_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"CRYPTOPULSE_ENV must be development, test or production, not {CRYPTOPULSE_ENV!r}"
+    )
+PRODUCTION = CRYPTOPULSE_ENV == "production"
+DEBUG = env.bool("DJANGO_DEBUG", default=CRYPTOPULSE_ENV == "development")
+
+
+def _dev_secret_key() -> str:
+    """A random key kept under .run/, so sessions survive restarts without a committed secret."""
+    path = BASE_DIR / ".run" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(64))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+if PRODUCTION:
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+else:
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _dev_secret_key()
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- Engines: PostgreSQL and Redis -------------------------------------------------------------
+# Without DATABASE_URL / REDIS_URL the embedded engines under .run/ are used (and started).
+DATABASE_URL = env.str("DATABASE_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="")
+if PRODUCTION and not (DATABASE_URL and REDIS_URL):
+    raise ImproperlyConfigured("Production needs DATABASE_URL and REDIS_URL.")
+if not (DATABASE_URL and REDIS_URL):
+    from cryptopulse.embedded import ensure_engines
+
+    _engines = ensure_engines()
+    DATABASE_URL = DATABASE_URL or _engines.database_url
+    REDIS_URL = REDIS_URL or _engines.redis_url
+
+
+def _database(url: str) -> dict[str, object]:
+    config: dict[str, object] = dict(environ.Env.db_url_config(url))
+    options = dict(config.get("OPTIONS") or {})  # type: ignore[call-overload]
+    if "host" in options:  # Unix-socket URLs carry the socket directory as ?host=
+        config["HOST"] = options.pop("host")
+    config["OPTIONS"] = options
+    # Persistent connections suit gunicorn's sync workers; health checks drop dead ones.
+    config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def redis_db_url(url: str, db: int) -> str:
+    """The same Redis server with another logical database number."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_BROKER_DB = env.int("REDIS_BROKER_DB", default=0)
+REDIS_CACHE_DB = env.int("REDIS_CACHE_DB", default=1)
+REDIS_CHANNELS_DB = env.int("REDIS_CHANNELS_DB", default=2)
+
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": redis_db_url(REDIS_URL, REDIS_CACHE_DB),
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="cp"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 2,
+        },
+    }
+}
+
+# --- Applications ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_celery_beat",
+    "channels",
+    "accounts",
+    "compliance",
+    "trading",
+    "papertrading",
+    "monitoring",
+]
+
+MIDDLEWARE = [
+    "monitoring.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "cryptopulse.urls"
+WSGI_APPLICATION = "cryptopulse.wsgi.application"
+ASGI_APPLICATION = "cryptopulse.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "admin:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "cryptopulse.context_processors.site",
+            ],
+        },
+    }
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    # Outside production WhiteNoise serves from the finders; an empty root keeps it quiet.
+    STATIC_ROOT.mkdir(exist_ok=True)
+
+# --- Websockets --------------------------------------------------------------------------------
+# Pages connect to WS_PUBLIC_URL; empty means "this host, port WS_PORT" (the dev layout).
+WS_PUBLIC_URL = env.str("WS_PUBLIC_URL", default="")
+WS_PORT = env.int("WS_PORT", default=8001)
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {
+            "hosts": [{"address": redis_db_url(REDIS_URL, REDIS_CHANNELS_DB)}],
+            "prefix": env.str("CHANNELS_PREFIX", default="cp:ws"),
+            "capacity": 1000,
+            "expiry": 30,
+        },
+    }
+}
+
+# --- Celery (https://docs.celeryq.dev/en/stable/userguide/configuration.html) ------------------
+CELERY_BROKER_URL = redis_db_url(REDIS_URL, REDIS_BROKER_DB)
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+CELERY_RESULT_EXPIRES = 3600
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "trading.tick_bot": {"queue": "bots"},
+    "trading.run_due_bots": {"queue": "bots"},
+    "trading.run_backtest": {"queue": "bots"},
+    "compliance.screen_*": {"queue": "screening"},
+    "compliance.rescreen_*": {"queue": "screening"},
+    "*.generate_report*": {"queue": "reports"},
+}
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Celery closes the DB connection around every task unless told to reuse it (DESIGN: ~3x).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# A worker writes a heartbeat this often; /readyz wants one younger than the max age.
+WORKER_HEARTBEAT_INTERVAL_S = env.int("WORKER_HEARTBEAT_INTERVAL_S", default=10)
+WORKER_HEARTBEAT_MAX_AGE_S = env.int("WORKER_HEARTBEAT_MAX_AGE_S", default=30)
+
+# --- Demo data (development only) --------------------------------------------------------------
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="cryptopulse-demo")
+
+# --- Email -------------------------------------------------------------------------------------
+EMAIL_BACKEND = env.str(
+    "DJANGO_EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if PRODUCTION
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CryptoPulse <noreply@localhost>")
+
+# --- Logging: JSON lines with the request id ---------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "cryptopulse.logging.RequestIdFilter"}},
+    "formatters": {"json": {"()": "cryptopulse.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "pgserver": {"level": "WARNING"},
+    },
+}
+
+# --- Security ----------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    # TLS ends at the reverse proxy (deploy/), which sets X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # /healthz and /readyz are probed over plain HTTP from inside the deployment.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Monitoring --------------------------------------------------------------------------------
+WORKER_HEARTBEAT_KEY = "cp:workers:heartbeat"
+BEAT_HEARTBEAT_KEY = "cp:beat:last_run"

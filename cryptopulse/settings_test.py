@@ -1,0 +1,37 @@
+"""Test settings: the real engines, with Redis databases and key prefixes of their own.
+
+Tests never share Redis keys with a `make run` on the same engines: the broker, cache and
+channel layer use databases 9-11 and a test prefix.
+"""
+
+from cryptopulse.settings import *  # noqa: F403
+from cryptopulse.settings import CACHES, CHANNEL_LAYERS, DATABASES, REDIS_URL, env, redis_db_url
+
+CRYPTOPULSE_ENV = "test"
+DEBUG = False
+
+# Fast hashing: the suite creates many users; hashing strength is tested where it matters.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# A worker started by the tests works on the test database that pytest-django created.
+_worker_database = env.str("CRYPTOPULSE_TEST_DATABASE_NAME", default="")
+if _worker_database:
+    DATABASES["default"]["NAME"] = _worker_database
+
+REDIS_BROKER_DB, REDIS_CACHE_DB, REDIS_CHANNELS_DB = 9, 10, 11
+CACHES["default"]["LOCATION"] = redis_db_url(REDIS_URL, REDIS_CACHE_DB)
+CACHES["default"]["KEY_PREFIX"] = "cp-test"
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
+    {"address": redis_db_url(REDIS_URL, REDIS_CHANNELS_DB)}
+]
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "cp-test:ws"
+CELERY_BROKER_URL = redis_db_url(REDIS_URL, REDIS_BROKER_DB)
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+WORKER_HEARTBEAT_KEY = "cp-test:workers:heartbeat"
+BEAT_HEARTBEAT_KEY = "cp-test:beat:last_run"
+WORKER_HEARTBEAT_INTERVAL_S = 1
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

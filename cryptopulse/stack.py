@@ -1,0 +1,73 @@
+"""`make run`: prepare the database and start every process of the Procfile.
+
+Starts the embedded engines when DATABASE_URL / REDIS_URL are not given, applies migrations,
+creates the demo users (development only), syncs beat's schedule, then runs honcho with the
+Procfile: web (gunicorn), ws (uvicorn), worker and beat. Ctrl-C (SIGINT) or SIGTERM stops
+the processes and then the embedded engines this run uses.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from types import FrameType
+
+from cryptopulse import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], env=env, check=True)  # noqa: S603
+
+
+def prepare(env: dict[str, str]) -> None:
+    _manage("migrate", "--noinput", env=env)
+    if env.get("CRYPTOPULSE_ENV", "development") == "development":
+        _manage("seed_demo", env=env)
+    if env.get("CRYPTOPULSE_ENV") == "production":
+        _manage("collectstatic", "--noinput", env=env)
+    _manage("sync_periodic_tasks", env=env)
+
+
+def main() -> int:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    uses_embedded = not (env.get("DATABASE_URL") and env.get("REDIS_URL"))
+    if uses_embedded:
+        urls = embedded.ensure_engines()
+        env.setdefault("DATABASE_URL", urls.database_url)
+        env.setdefault("REDIS_URL", urls.redis_url)
+    pid_file = embedded.run_dir() / "stack.pid"
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(str(os.getpid()))
+    honcho: subprocess.Popen[bytes] | None = None
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        if honcho is not None and honcho.poll() is None:
+            honcho.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        prepare(env)
+        port = env.get("PORT", "8000")
+        honcho = subprocess.Popen(  # noqa: S603 - our own venv's honcho
+            [str(BIN / "honcho"), "start", "--procfile", str(BASE_DIR / "Procfile"), "--port", port],
+            cwd=BASE_DIR,
+            env=env,
+        )
+        return honcho.wait()
+    finally:
+        if uses_embedded:
+            stopped = embedded.stop_engines()
+            print(f"stopped embedded engines: {', '.join(stopped) or 'none running'}", flush=True)  # noqa: T201
+        pid_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

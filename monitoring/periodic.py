@@ -1,0 +1,33 @@
+"""Every periodic task of the platform, declared in code.
+
+`manage.py sync_periodic_tasks` writes these to django-celery-beat's tables. Later apps add
+their schedules here, so one list shows everything beat runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicSpec:
+    name: str
+    task: str
+    every_seconds: int
+    queue: str = "default"
+    description: str = ""
+
+    @property
+    def expires_seconds(self) -> int:
+        # A run that waited longer than its interval is stale: the next one is already queued.
+        return max(1, self.every_seconds - 5)
+
+
+PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
+    PeriodicSpec(
+        name="monitoring: beat heartbeat",
+        task="monitoring.record_beat",
+        every_seconds=60,
+        description="Proves beat -> broker -> worker works; its age is shown by /readyz.",
+    ),
+)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PapertradingConfig(AppConfig):
+    name = "papertrading"
+    verbose_name = "Paper trading"

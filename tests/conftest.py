@@ -1,0 +1,152 @@
+"""Shared fixtures: real PostgreSQL and Redis, a real Celery worker, real Chromium."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django_redis import get_redis_connection
+
+from tests.factories import UserFactory
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_test_cache() -> Iterator[None]:
+    """Each test starts with an empty test cache (only the cp-test prefix is touched)."""
+    cache.delete_pattern("*")
+    yield
+
+
+@pytest.fixture
+def user(db: None):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db: None):
+    return UserFactory()
+
+
+def _wait_for_heartbeat(hostname: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    redis = get_redis_connection("default")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if redis.zscore(settings.WORKER_HEARTBEAT_KEY, hostname) is not None:
+            return
+        if process.poll() is not None:
+            break
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the Celery worker did not start; its log:\n{log.read_text()[-5000:]}")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory
+) -> Iterator[str]:
+    """A real `celery worker` process on the test broker and the test database.
+
+    Tests that use it need `transactional_db`, so the worker sees their committed rows.
+    Yields the worker's hostname.
+    """
+    hostname = f"pytest-{os.getpid()}@localhost"
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cryptopulse.settings_test",
+        "CRYPTOPULSE_TEST_DATABASE_NAME": connection.settings_dict["NAME"],
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cryptopulse",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                "default,bots,screening,reports",
+                "--hostname",
+                hostname,
+                "--without-mingle",
+                "--without-gossip",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    _wait_for_heartbeat(hostname, process, log)
+    yield hostname
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium); "
+            ".ci/run installs it."
+        )
+    return CHROMIUM
+
+
+@pytest.fixture
+def page(chromium_path: Path, live_server):
+    """A Playwright page in headless Debian Chromium; live_server serves the app."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's guard against
+    # sync ORM calls inside a loop would otherwise trip on the test's own DB access.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(chromium_path),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context()
+        yield context.new_page()
+        context.close()
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
