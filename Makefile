@@ -19,9 +19,11 @@ help: ## List the targets
 # --- Set-up: each step reruns only when its inputs change ---------------------------------------
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.synced: $(PY) pyproject.toml uv.lock
+$(BIN)/uv: $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact --python $(PY)
 	touch $@
 

@@ -12,9 +12,7 @@ from django.db import models
 class UserManager(DjangoUserManager["User"]):
     """Creates users keyed by email; there is no username."""
 
-    def _create_user_by_email(
-        self, email: str, password: str | None, **extra_fields: Any
-    ) -> User:
+    def _create_user_by_email(self, email: str, password: str | None, **extra_fields: Any) -> User:
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -48,7 +46,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     class Meta:
         ordering = ("email",)

@@ -25,16 +25,22 @@ async def http_for_ws_process(scope: dict[str, Any], receive: Any, send: Any) ->
     if scope["path"] == "/healthz":
         status, body = 200, {"status": "ok", "process": "ws"}
     else:
-        status, body = 404, {
-            "code": "not_found",
-            "message": "This process serves websockets under /ws/ only; HTTP is on the web port.",
-        }
+        status, body = (
+            404,
+            {
+                "code": "not_found",
+                "message": "This process serves only websockets (/ws/); HTTP is on the web port.",
+            },
+        )
     payload = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", b"%d" % len(payload)),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

@@ -83,7 +83,7 @@ def stop_engines(directory: Path | None = None) -> list[str]:
 
 
 def _pg_bin(name: str) -> str:
-    """A binary of pgserver's bundled PostgreSQL (found without importing pgserver, which is slow)."""
+    """A binary of pgserver's bundled PostgreSQL, found without importing slow pgserver."""
     spec = importlib.util.find_spec("pgserver")
     if spec is None or spec.origin is None:  # pragma: no cover - pgserver is a dependency
         raise EngineError("The pgserver package is not installed.")
@@ -154,7 +154,8 @@ def _start_postgres(pgdata: Path) -> None:
 
 def _psql(pgdata: Path, sql: str, database: str = "postgres") -> str:
     info = _postmaster(pgdata)
-    assert info is not None  # the caller checked that the server runs
+    if info is None:
+        raise EngineError(f"PostgreSQL under {pgdata} stopped unexpectedly")
     result = subprocess.run(  # noqa: S603 - fixed binary, arguments are ours
         [_pg_bin("psql"), "-h", str(info[1]), "-U", "postgres", "-d", database, "-At", "-c", sql],
         check=True,
@@ -168,7 +169,8 @@ def _ensure_database(pgdata: Path) -> None:
     marker = pgdata / f".db-{DATABASE_NAME}"
     if marker.exists():
         return
-    exists = _psql(pgdata, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'")
+    # DATABASE_NAME is a constant of this module, never input.
+    exists = _psql(pgdata, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'")  # noqa: S608
     if exists != "1":
         _psql(pgdata, f'CREATE DATABASE "{DATABASE_NAME}"')
     marker.touch()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
@@ -18,6 +19,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 env.smart_cast = False
+# A local .env (see .env.example) fills in what the real environment leaves unset.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # --- Mode --------------------------------------------------------------------------------------
 CRYPTOPULSE_ENV = env.str("CRYPTOPULSE_ENV", default="development")
@@ -135,6 +139,8 @@ WSGI_APPLICATION = "cryptopulse.wsgi.application"
 ASGI_APPLICATION = "cryptopulse.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
 TEMPLATES = [
     {
@@ -190,7 +196,7 @@ if not PRODUCTION:
 # Pages connect to WS_PUBLIC_URL; empty means "this host, port WS_PORT" (the dev layout).
 WS_PUBLIC_URL = env.str("WS_PUBLIC_URL", default="")
 WS_PORT = env.int("WS_PORT", default=8001)
-CHANNEL_LAYERS = {
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {

@@ -17,14 +17,27 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _worker_database = env.str("CRYPTOPULSE_TEST_DATABASE_NAME", default="")
 if _worker_database:
     DATABASES["default"]["NAME"] = _worker_database
+# Threads of the live server must not keep connections that block dropping the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 REDIS_BROKER_DB, REDIS_CACHE_DB, REDIS_CHANNELS_DB = 9, 10, 11
-CACHES["default"]["LOCATION"] = redis_db_url(REDIS_URL, REDIS_CACHE_DB)
-CACHES["default"]["KEY_PREFIX"] = "cp-test"
-CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [
-    {"address": redis_db_url(REDIS_URL, REDIS_CHANNELS_DB)}
-]
-CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "cp-test:ws"
+CACHES = {
+    "default": {
+        **CACHES["default"],
+        "LOCATION": redis_db_url(REDIS_URL, REDIS_CACHE_DB),
+        "KEY_PREFIX": "cp-test",
+    }
+}
+CHANNEL_LAYERS = {
+    "default": {
+        **CHANNEL_LAYERS["default"],
+        "CONFIG": {
+            **CHANNEL_LAYERS["default"]["CONFIG"],
+            "hosts": [{"address": redis_db_url(REDIS_URL, REDIS_CHANNELS_DB)}],
+            "prefix": "cp-test:ws",
+        },
+    }
+}
 CELERY_BROKER_URL = redis_db_url(REDIS_URL, REDIS_BROKER_DB)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 WORKER_HEARTBEAT_KEY = "cp-test:workers:heartbeat"

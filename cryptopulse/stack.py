@@ -34,6 +34,17 @@ def prepare(env: dict[str, str]) -> None:
     _manage("sync_periodic_tasks", env=env)
 
 
+def _announce(env: dict[str, str], port: str) -> None:
+    host = env.get("HOST", "127.0.0.1")
+    lines = [
+        f"CryptoPulse: http://{host}:{port}/  (admin /admin/, health /healthz /readyz)",
+        f"websockets: ws://{host}:{env.get('WS_PORT', '8001')}/ws/",
+    ]
+    if env.get("CRYPTOPULSE_ENV", "development") == "development":
+        lines.append("demo users: trader@example.com, officer@example.com (password: DEMO_PASSWORD)")
+    print("\n".join(lines), flush=True)  # noqa: T201 - the operator's console
+
+
 def main() -> int:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
@@ -56,8 +67,16 @@ def main() -> int:
     try:
         prepare(env)
         port = env.get("PORT", "8000")
+        _announce(env, port)
         honcho = subprocess.Popen(  # noqa: S603 - our own venv's honcho
-            [str(BIN / "honcho"), "start", "--procfile", str(BASE_DIR / "Procfile"), "--port", port],
+            [
+                str(BIN / "honcho"),
+                "start",
+                "--procfile",
+                str(BASE_DIR / "Procfile"),
+                "--port",
+                port,
+            ],
             cwd=BASE_DIR,
             env=env,
         )

@@ -10,7 +10,7 @@ from monitoring.notifications import user_group
 CLOSE_UNAUTHENTICATED = 4401
 
 
-class NotificationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """Delivers the signed-in user's notifications; anonymous sockets are closed."""
 
     group: str | None = None

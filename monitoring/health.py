@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import cast
 
 from django.conf import settings
 from django.db import connection
@@ -33,7 +34,7 @@ def _timed(name: str, probe: Callable[[], str]) -> Check:
     try:
         detail = probe()
         ok = True
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", named in detail
+    except Exception as exc:
         detail = f"{type(exc).__name__}: {exc}"
         ok = False
     return Check(name, ok, detail, round((time.perf_counter() - started) * 1000, 2))
@@ -52,14 +53,17 @@ def _probe_redis() -> str:
 
 
 def _probe_worker() -> str:
-    newest = _redis().zrange(settings.WORKER_HEARTBEAT_KEY, -1, -1, withscores=True)
+    newest = cast(
+        list[tuple[bytes, float]],
+        _redis().zrange(settings.WORKER_HEARTBEAT_KEY, -1, -1, withscores=True),
+    )
     if not newest:
         raise LookupError("no Celery worker has reported a heartbeat")
-    hostname, beat_at = newest[0]
+    hostname, beat_at = newest[0][0].decode(), float(newest[0][1])
     age = time.time() - beat_at
     if age > settings.WORKER_HEARTBEAT_MAX_AGE_S:
-        raise TimeoutError(f"newest worker heartbeat is {age:.0f}s old ({hostname.decode()})")
-    return f"{hostname.decode()} {age:.1f}s ago"
+        raise TimeoutError(f"newest worker heartbeat is {age:.0f}s old ({hostname})")
+    return f"{hostname} {age:.1f}s ago"
 
 
 def readiness() -> tuple[bool, list[dict[str, object]]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django_redis import get_redis_connection
 
 from tests.factories import UserFactory
@@ -22,10 +22,9 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
 
 @pytest.fixture(autouse=True)
-def _clean_test_cache() -> Iterator[None]:
+def _clean_test_cache() -> None:
     """Each test starts with an empty test cache (only the cp-test prefix is touched)."""
-    cache.delete_pattern("*")
-    yield
+    cache.delete_pattern("*")  # type: ignore[attr-defined]  # django-redis adds it
 
 
 @pytest.fixture
@@ -139,6 +138,9 @@ def page(chromium_path: Path, live_server):
         yield context.new_page()
         context.close()
         browser.close()
+        # While Playwright's loop runs, Django's connections are context-local: close the ones
+        # the test opened in this context, or they outlive the test and block dropping the DB.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 

@@ -44,7 +44,9 @@ def test_sync_keeps_a_task_that_an_admin_disabled_disabled():
 def test_sync_removes_tasks_dropped_from_code_but_not_hand_made_ones():
     sync_periodic_tasks(specs=(SPEC,))
     hand_made = PeriodicTask.objects.create(
-        name="made in admin", task="monitoring.record_beat", interval=PeriodicTask.objects.get().interval
+        name="made in admin",
+        task="monitoring.record_beat",
+        interval=PeriodicTask.objects.get().interval,
     )
     result = sync_periodic_tasks(specs=())
     assert result.removed == [SPEC.name]
@@ -56,7 +58,5 @@ def test_the_command_syncs_the_declared_schedule(capsys):
     call_command("sync_periodic_tasks")
     names = set(PeriodicTask.objects.values_list("name", flat=True))
     assert names == {spec.name for spec in PERIODIC_TASKS}
-    assert all(
-        task.description.startswith(MANAGED_MARK) for task in PeriodicTask.objects.all()
-    )
+    assert all(task.description.startswith(MANAGED_MARK) for task in PeriodicTask.objects.all())
     assert f"{len(PERIODIC_TASKS)} created" in capsys.readouterr().out

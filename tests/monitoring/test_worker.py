@@ -32,7 +32,7 @@ def test_the_request_id_travels_into_the_task(celery_worker_process):
 def test_every_queue_is_served(celery_worker_process):
     for queue in ("default", "bots", "screening", "reports"):
         sent_at = time.time()
-        assert ping.apply_async(args=[sent_at], queue=queue).get(timeout=30)["sent_at"] == sent_at
+        assert ping.apply_async(args=(sent_at,), queue=queue).get(timeout=30)["sent_at"] == sent_at
 
 
 def test_readyz_is_200_with_the_worker_running(client, celery_worker_process):
@@ -76,3 +76,16 @@ def test_a_notification_sent_by_a_worker_task_reaches_only_its_user(
         "payload": {"text": "BTC/USDT buy filled"},
     }
     assert other_silent
+
+
+def test_the_beat_heartbeat_task_records_its_run_on_the_worker(celery_worker_process):
+    from django.conf import settings
+    from django_redis import get_redis_connection
+
+    from monitoring.tasks import record_beat
+
+    redis = get_redis_connection("default")
+    redis.delete(settings.BEAT_HEARTBEAT_KEY)
+    before = time.time()
+    record_beat.delay().get(timeout=30)
+    assert float(redis.get(settings.BEAT_HEARTBEAT_KEY)) >= before

@@ -17,13 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         sent_at = time.time()
-        result = ping.apply_async(args=[sent_at], queue=options["queue"])
+        result = ping.apply_async(args=(sent_at,), queue=options["queue"])
         try:
             answer = result.get(timeout=options["timeout"])
         except CeleryTimeout as exc:
             raise CommandError(
-                f"no worker answered on queue {options['queue']!r} "
-                f"within {options['timeout']:.0f}s"
+                f"no worker answered on queue {options['queue']!r} within {options['timeout']:.0f}s"
             ) from exc
         if answer.get("sent_at") != sent_at:
             raise CommandError(f"the worker answered something else: {answer!r}")
