@@ -41,7 +41,7 @@ def _announce(env: dict[str, str], port: str) -> None:
         f"websockets: ws://{host}:{env.get('WS_PORT', '8001')}/ws/",
     ]
     if env.get("CRYPTOPULSE_ENV", "development") == "development":
-        lines.append("demo users: trader@example.com, officer@example.com (password: DEMO_PASSWORD)")
+        lines.append("demo users: trader@example.com, officer@example.com (DEMO_PASSWORD)")
     print("\n".join(lines), flush=True)  # noqa: T201 - the operator's console
 
 
