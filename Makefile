@@ -46,10 +46,11 @@ run: setup ## Set up, migrate, seed demo users and start web, ws, worker and bea
 	$(PY) -m cryptopulse.stack
 
 web: setup ## Start only the web process (gunicorn) on $$PORT (8000)
-	$(BIN)/gunicorn cryptopulse.wsgi:application --bind 127.0.0.1:$${PORT:-8000} --workers 2 --access-logfile -
+	$(BIN)/gunicorn --config python:cryptopulse.gunicorn_conf cryptopulse.wsgi:application
 
 ws: setup ## Start only the websocket process (uvicorn) on $$WS_PORT (8001)
-	$(BIN)/uvicorn cryptopulse.asgi:application --host 127.0.0.1 --port $${WS_PORT:-8001}
+	$(BIN)/uvicorn cryptopulse.asgi:application --host 127.0.0.1 --port $${WS_PORT:-8001} \
+		--log-config cryptopulse/uvicorn_logging.json
 
 worker: setup ## Start only a Celery worker on every queue
 	$(BIN)/celery -A cryptopulse worker --loglevel INFO --queues default,bots,screening,reports

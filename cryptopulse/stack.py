@@ -1,13 +1,14 @@
 """`make run`: prepare the database and start every process of the Procfile.
 
 Starts the embedded engines when DATABASE_URL / REDIS_URL are not given, applies migrations,
-creates the demo users (development only), syncs beat's schedule, then runs honcho with the
-Procfile: web (gunicorn), ws (uvicorn), worker and beat. Ctrl-C (SIGINT) or SIGTERM stops
-the processes and then the embedded engines this run uses.
+creates the demo users (development only), syncs beat's schedule, then runs the Procfile
+(`cryptopulse.procfile`): web (gunicorn), ws (uvicorn), worker and beat. Ctrl-C (SIGINT) or
+SIGTERM stops the processes and then the embedded engines this run uses.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from cryptopulse import embedded
+from cryptopulse.procfile import Supervisor, parse_procfile
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -34,6 +36,12 @@ def prepare(env: dict[str, str]) -> None:
     _manage("sync_periodic_tasks", env=env)
 
 
+def _say(*lines: str) -> None:
+    # The console may be gone (a closed pipe); the shutdown must go on regardless.
+    with contextlib.suppress(OSError):
+        print("\n".join(lines), flush=True)  # noqa: T201 - the operator's console
+
+
 def _announce(env: dict[str, str], port: str) -> None:
     host = env.get("HOST", "127.0.0.1")
     lines = [
@@ -42,12 +50,13 @@ def _announce(env: dict[str, str], port: str) -> None:
     ]
     if env.get("CRYPTOPULSE_ENV", "development") == "development":
         lines.append("demo users: trader@example.com, officer@example.com (DEMO_PASSWORD)")
-    print("\n".join(lines), flush=True)  # noqa: T201 - the operator's console
+    _say(*lines)
 
 
 def main() -> int:
     env = dict(os.environ)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("PORT", "8000")
     uses_embedded = not (env.get("DATABASE_URL") and env.get("REDIS_URL"))
     if uses_embedded:
         urls = embedded.ensure_engines()
@@ -56,35 +65,23 @@ def main() -> int:
     pid_file = embedded.run_dir() / "stack.pid"
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(str(os.getpid()))
-    honcho: subprocess.Popen[bytes] | None = None
+    specs = parse_procfile((BASE_DIR / "Procfile").read_text())
+    supervisor = Supervisor(specs, env=env, cwd=BASE_DIR, out=sys.stdout)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        if honcho is not None and honcho.poll() is None:
-            honcho.send_signal(signal.SIGTERM)
+        supervisor.request_stop()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
         prepare(env)
-        port = env.get("PORT", "8000")
-        _announce(env, port)
-        honcho = subprocess.Popen(  # noqa: S603 - our own venv's honcho
-            [
-                str(BIN / "honcho"),
-                "start",
-                "--procfile",
-                str(BASE_DIR / "Procfile"),
-                "--port",
-                port,
-            ],
-            cwd=BASE_DIR,
-            env=env,
-        )
-        return honcho.wait()
+        _announce(env, env["PORT"])
+        supervisor.start()
+        return supervisor.wait()
     finally:
         if uses_embedded:
             stopped = embedded.stop_engines()
-            print(f"stopped embedded engines: {', '.join(stopped) or 'none running'}", flush=True)  # noqa: T201
+            _say(f"stopped embedded engines: {', '.join(stopped) or 'none running'}")
         pid_file.unlink(missing_ok=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
@@ -9,10 +10,13 @@ from celery import shared_task
 from cryptopulse.request_context import get_request_id
 from monitoring import health, notifications
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(name="monitoring.ping")
 def ping(sent_at: float) -> dict[str, object]:
     """Echo the sender's timestamp (to time the trip) and the request id the task ran under."""
+    logger.info("ping received", extra={"sent_at": sent_at})
     return {"sent_at": sent_at, "request_id": get_request_id()}
 
 

@@ -51,16 +51,20 @@ def _wait_for_heartbeat(hostname: str, process: subprocess.Popen[bytes], log: Pa
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(
-    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory
-) -> Iterator[str]:
+def worker_log(tmp_path_factory) -> Path:
+    """Where the test worker writes its (JSON) log."""
+    return tmp_path_factory.mktemp("worker") / "worker.log"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup: None, worker_log: Path) -> Iterator[str]:
     """A real `celery worker` process on the test broker and the test database.
 
     Tests that use it need `transactional_db`, so the worker sees their committed rows.
     Yields the worker's hostname.
     """
     hostname = f"pytest-{os.getpid()}@localhost"
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    log = worker_log
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cryptopulse.settings_test",

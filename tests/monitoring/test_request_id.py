@@ -79,3 +79,16 @@ def test_json_log_lines_include_the_traceback():
     line = json.loads(JsonFormatter().format(record))
     assert "ValueError: boom" in line["exc_info"]
     assert line["request_id"] is None
+
+
+@pytest.mark.django_db
+def test_each_request_writes_one_access_line_with_timing_and_user(client, user, caplog):
+    client.force_login(user)
+    with caplog.at_level(logging.INFO, logger="cryptopulse.access"):
+        client.get("/healthz", headers={"X-Request-ID": "trace-access-0001"})
+    (record,) = [r for r in caplog.records if r.name == "cryptopulse.access"]
+    assert record.getMessage() == "GET /healthz 200"
+    assert record.status == 200
+    assert record.user_id == user.pk
+    assert record.duration_ms >= 0
+    assert record.request_id == "trace-access-0001"

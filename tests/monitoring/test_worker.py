@@ -1,5 +1,6 @@
 """Task delivery through the real Redis broker to a real `celery worker` process."""
 
+import json
 import time
 
 import pytest
@@ -89,3 +90,17 @@ def test_the_beat_heartbeat_task_records_its_run_on_the_worker(celery_worker_pro
     before = time.time()
     record_beat.delay().get(timeout=30)
     assert float(redis.get(settings.BEAT_HEARTBEAT_KEY)) >= before
+
+
+def test_worker_log_lines_are_json_with_the_request_id(celery_worker_process, worker_log):
+    token = set_request_id("req-log-line-0002")
+    try:
+        ping.delay(time.time()).get(timeout=30)
+    finally:
+        reset_request_id(token)
+    lines = [
+        json.loads(line) for line in worker_log.read_text().splitlines() if line.startswith("{")
+    ]
+    mine = [line for line in lines if line.get("request_id") == "req-log-line-0002"]
+    assert {line["message"] for line in mine} >= {"ping received"}
+    assert any("succeeded" in line["message"] for line in mine)
