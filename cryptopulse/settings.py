@@ -138,7 +138,7 @@ ROOT_URLCONF = "cryptopulse.urls"
 WSGI_APPLICATION = "cryptopulse.wsgi.application"
 ASGI_APPLICATION = "cryptopulse.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 

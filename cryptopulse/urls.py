@@ -5,6 +5,7 @@ from cryptopulse import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("monitoring.urls")),
 ]

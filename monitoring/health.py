@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django_redis import get_redis_connection
 from redis import Redis
+from redis.exceptions import RedisError
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,21 @@ def record_worker_heartbeat(hostname: str, *, now: float | None = None) -> None:
 def forget_worker(hostname: str) -> None:
     """A worker shutting down cleanly takes its heartbeat with it."""
     _redis().zrem(settings.WORKER_HEARTBEAT_KEY, hostname)
+
+
+def beat_age_seconds(*, now: float | None = None) -> float | None:
+    """Seconds since a beat-scheduled task last reached a worker; None if never (or unknown).
+
+    Informational: /readyz shows it but does not fail on it, because a web replica is
+    ready to serve whether or not the single beat process is running.
+    """
+    try:
+        raw = _redis().get(settings.BEAT_HEARTBEAT_KEY)
+    except RedisError:  # Redis being down is reported by its own check
+        return None
+    if raw is None:
+        return None
+    return round((time.time() if now is None else now) - float(raw), 1)
 
 
 def record_beat_run(*, now: float | None = None) -> None:

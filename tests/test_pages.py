@@ -29,24 +29,42 @@ def test_the_home_page_renders_with_styles_and_navigation(page, live_server):
     expect(nav.get_by_text("Admin", exact=True)).to_have_count(0)
 
 
-def test_a_staff_member_signs_in_from_the_nav_and_reaches_the_admin(page, live_server):
-    # given
-    officer = UserFactory(email="officer@example.com", is_staff=True, is_superuser=True)
+def _sign_in(page, live_server, email: str, password: str) -> None:
     page.goto(live_server.url + "/")
-    # when: sign in through the navigation
-    page.get_by_role("link", name="Sign in").first.click()
-    page.get_by_label("Email address").fill(officer.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    # then: back on the dashboard, signed in, with the staff entries
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_trader_signs_in_from_the_nav_sees_the_dashboard_and_signs_out(page, live_server):
+    # given
+    UserFactory(email="trader@example.com")
+    # when
+    _sign_in(page, live_server, "trader@example.com", DEFAULT_PASSWORD)
+    # then: back on the dashboard, signed in, without staff entries
     expect(page).to_have_url(live_server.url + "/")
-    expect(page.get_by_text("Welcome back, officer@example.com")).to_be_visible()
+    expect(page.get_by_text("Welcome back, trader@example.com")).to_be_visible()
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_text("Admin", exact=True)).to_have_count(0)
+    # and signing out returns to the visitor's view
+    page.get_by_role("button", name="Sign out").click()
+    expect(nav.get_by_role("link", name="Sign in")).to_be_visible()
+
+
+def test_a_wrong_password_is_refused_with_a_clear_message(page, live_server):
+    UserFactory(email="trader@example.com")
+    _sign_in(page, live_server, "trader@example.com", "not-the-password")
+    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct email address")
+    expect(page.get_by_label("Email address")).to_have_value("trader@example.com")
+
+
+def test_a_staff_member_reaches_the_admin_from_the_nav(page, live_server):
+    UserFactory(email="officer@example.com", is_staff=True, is_superuser=True)
+    _sign_in(page, live_server, "officer@example.com", DEFAULT_PASSWORD)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
-    # and the dashboard link leads home again
     page.goto(live_server.url + "/admin/")
-    page.goto(live_server.url + "/")
+    page.get_by_role("link", name="View site").click()
     page.get_by_role("link", name="Dashboard").click()
     expect(page).to_have_url(re.compile(r"/$"))
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("link", name="Sign in").first).to_be_visible()

@@ -93,3 +93,22 @@ def test_record_beat_run_stores_the_time():
     health.record_beat_run(now=1234.5)
     stored = get_redis_connection("default").get(settings.BEAT_HEARTBEAT_KEY)
     assert float(stored) == 1234.5
+
+
+@pytest.mark.django_db
+def test_readyz_reports_the_age_of_the_last_beat_run_without_failing_on_it(client):
+    get_redis_connection("default").delete(settings.BEAT_HEARTBEAT_KEY)
+    assert client.get("/readyz").json()["beat_last_run_age_s"] is None
+    health.record_beat_run(now=time.time() - 42)
+    assert 41 <= client.get("/readyz").json()["beat_last_run_age_s"] <= 45
+
+
+def test_beat_age_is_unknown_while_redis_is_down(unused_tcp_port):
+    caches = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": f"redis://127.0.0.1:{unused_tcp_port}/0",
+        }
+    }
+    with override_settings(CACHES=caches):
+        assert health.beat_age_seconds() is None
