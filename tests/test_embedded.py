@@ -1,5 +1,8 @@
 """The embedded engines really start, answer, keep their data and stop (in a temporary dir)."""
 
+import os
+import socket
+
 import psycopg
 import pytest
 import redis
@@ -39,3 +42,20 @@ def test_embedded_redis_refuses_clients_without_the_password(engine_dir):
     port = redis.Redis.from_url(urls.redis_url).connection_pool.connection_kwargs["port"]
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host="127.0.0.1", port=port).ping()
+
+
+def test_a_stale_pid_file_naming_another_program_is_not_taken_for_a_running_engine(engine_dir):
+    # given: pid files left by a crash, naming a pid now used by something else (this test)
+    (engine_dir / "redis").mkdir()
+    (engine_dir / "redis" / "redis.pid").write_text(str(os.getpid()))
+    # and the port it used is now taken by another program
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        (engine_dir / "redis" / "port").write_text(str(taken))
+        # when
+        urls = ensure_engines(engine_dir)
+    # then: a real Redis was started, on another port
+    assert redis.Redis.from_url(urls.redis_url).ping()
+    assert f":{taken}/" not in urls.redis_url

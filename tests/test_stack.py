@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cryptopulse.embedded import _postmaster, _read_pid
+from cryptopulse.embedded import _postmaster, _read_pid, _stop_redis
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> dict:
     pytest.fail(f"never ready: {body}\n{log.read_text()[-6000:]}")
 
 
-def test_the_stack_starts_everything_serves_and_stops_cleanly_with_its_engines(tmp_path):
+def test_the_stack_serves_reports_a_lost_redis_and_stops_cleanly_with_its_engines(tmp_path):
     # given: no external engines, a private run directory and free ports
     run_dir = tmp_path / "run"
     port, ws_port = _free_port(), _free_port()
@@ -91,7 +91,13 @@ def test_the_stack_starts_everything_serves_and_stops_cleanly_with_its_engines(t
         assert _get(f"http://127.0.0.1:{port}/static/vendor/htmx/htmx.min.js")[0] == 200
         assert json.loads(_get(f"http://127.0.0.1:{ws_port}/healthz")[1])["process"] == "ws"
         assert _postmaster(run_dir / "pg") is not None
-        assert _read_pid(run_dir / "redis" / "redis.pid") is not None
+        assert _read_pid(run_dir / "redis" / "redis.pid", program="redis-server") is not None
+        # when: Redis goes away, readiness fails and names it
+        assert _stop_redis(run_dir / "redis")
+        status, raw = _get(f"http://127.0.0.1:{port}/readyz")
+        assert status == 503
+        assert "redis" in json.loads(raw)["failing"]
+        assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200  # liveness does no I/O
     finally:
         # when: Ctrl-C
         process.send_signal(signal.SIGINT)
@@ -102,8 +108,8 @@ def test_the_stack_starts_everything_serves_and_stops_cleanly_with_its_engines(t
             pytest.fail(f"the stack ignored SIGINT\n{log.read_text()[-6000:]}")
     # then: the processes and the embedded engines are gone
     output = log.read_text()
-    assert "stopped embedded engines: postgresql, redis" in output, output[-6000:]
+    assert "stopped embedded engines: postgresql" in output, output[-6000:]
     assert _postmaster(run_dir / "pg") is None
-    assert _read_pid(run_dir / "redis" / "redis.pid") is None
+    assert _read_pid(run_dir / "redis" / "redis.pid", program="redis-server") is None
     with pytest.raises(urllib.error.URLError, match="Connection refused"):
         _get(f"http://127.0.0.1:{port}/healthz")
