@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -53,3 +54,44 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ApiKeyScope(models.TextChoices):
+    """What a personal API key may do. There is deliberately no withdraw scope."""
+
+    READ = "read", "Read"
+    TRADE = "trade", "Trade"
+
+
+class ApiKey(models.Model):
+    """A personal API key: `cp_<prefix>_<secret>`, shown once, stored as a SHA-256 digest.
+
+    The secret is 256 random bits, so a fast digest is safe (no guessing to slow down), and
+    the prefix finds the row without scanning. A key is usable while not revoked, not
+    expired, and (with an allow-list) only from the listed addresses or networks.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scopes = ArrayField(models.CharField(max_length=10, choices=ApiKeyScope.choices))
+    allowed_ips = ArrayField(models.CharField(max_length=64), blank=True, default=list)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apikey_user_active")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scopes__contained_by=[s.value for s in ApiKeyScope])
+                & ~models.Q(scopes=[]),
+                name="apikey_known_scopes",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (cp_{self.prefix}…)"

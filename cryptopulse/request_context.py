@@ -1,8 +1,9 @@
-"""The request id of the work in progress, shared by HTTP requests, logs and Celery tasks.
+"""The request id and client of the work in progress, for logs, tasks and the audit trail.
 
-A contextvar holds it: the middleware sets it per request, Celery's publish signal copies it
-into the task's headers, and the worker restores it around the task, so one id follows an
-action from the browser into the worker's log lines.
+Contextvars hold them: the middleware sets them per request, Celery's publish signal copies
+the request id into the task's headers, and the worker restores it around the task, so one
+id follows an action from the browser into the worker's log lines. The client (IP address
+and user agent) is what the audit trail records beside each event.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from contextvars import ContextVar, Token
+from dataclasses import dataclass
 from typing import Any
 
 from celery import signals
@@ -20,6 +22,30 @@ TASK_HEADER = "request_id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """Who is on the other end of the current request."""
+
+    ip: str | None
+    user_agent: str
+
+
+_client: ContextVar[ClientInfo | None] = ContextVar("client", default=None)
+
+
+def get_client() -> ClientInfo | None:
+    """The current request's client; None in tasks, commands and the shell."""
+    return _client.get()
+
+
+def set_client(value: ClientInfo | None) -> Token[ClientInfo | None]:
+    return _client.set(value)
+
+
+def reset_client(token: Token[ClientInfo | None]) -> None:
+    _client.reset(token)
 
 
 def new_request_id() -> str:

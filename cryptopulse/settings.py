@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "django_celery_beat",
     "channels",
@@ -298,6 +299,10 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (deploy/: 1).
+# 0 trusts no header and uses the socket's address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Monitoring --------------------------------------------------------------------------------
 WORKER_HEARTBEAT_KEY = "cp:workers:heartbeat"
