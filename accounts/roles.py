@@ -1,11 +1,52 @@
-"""Roles are Django groups; permissions are attached to them as the apps that own them grow."""
+"""Roles are Django groups with permissions; `sync_roles` makes the database match this file."""
 
 from __future__ import annotations
 
-from django.db.models import TextChoices
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q, TextChoices
 
 
 class Role(TextChoices):
     TRADER = "trader", "Trader"
     COMPLIANCE_OFFICER = "compliance_officer", "Compliance officer"
     ADMIN = "admin", "Administrator"
+
+
+# "app_label.codename"; later apps add theirs. Traders act through the product, not the admin.
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.TRADER: (),
+    Role.COMPLIANCE_OFFICER: ("compliance.view_auditevent", "accounts.view_user"),
+    Role.ADMIN: (
+        "compliance.view_auditevent",
+        "accounts.view_user",
+        "accounts.change_user",
+        "accounts.view_apikey",
+        "auth.view_group",
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+    ),
+}
+
+
+def _permissions(names: tuple[str, ...]) -> list[Permission]:
+    if not names:
+        return []
+    query = Q()
+    for name in names:
+        app_label, codename = name.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query))
+    missing = set(names) - {f"{p.content_type.app_label}.{p.codename}" for p in found}
+    if missing:
+        raise LookupError(f"Unknown permissions for roles: {sorted(missing)}")
+    return found
+
+
+def sync_roles() -> dict[Role, Group]:
+    """Create each role's group and set exactly its permissions; idempotent."""
+    groups = {}
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(_permissions(ROLE_PERMISSIONS[role]))
+        groups[role] = group
+    return groups

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.http.request import split_domain_port
@@ -16,8 +18,27 @@ def websocket_base_url(request: HttpRequest) -> str:
     return f"{scheme}://{domain}:{settings.WS_PORT}"
 
 
+@dataclass(frozen=True)
+class PendingSection:
+    """A section of the navigation whose pages are not built yet: shown, not linked."""
+
+    name: str
+    note: str
+    staff_only: bool = False
+
+
+PENDING_SECTIONS = (
+    PendingSection("Markets", "Arrives with exchanges and market data"),
+    PendingSection("Paper trading", "Arrives with paper trading"),
+    PendingSection("Bots", "Arrives with strategies and bots"),
+    PendingSection("Backtests", "Arrives with the backtester"),
+    PendingSection("Compliance", "Arrives with compliance", staff_only=True),
+)
+
+
 def site(request: HttpRequest) -> dict[str, object]:
     return {
         "ws_base_url": websocket_base_url(request),
         "deployment_mode": settings.CRYPTOPULSE_ENV,
+        "pending_sections": PENDING_SECTIONS,
     }

@@ -8,6 +8,7 @@ Every variable is documented in `.env.example`. `CRYPTOPULSE_ENV` chooses the mo
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -50,6 +51,9 @@ else:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _dev_secret_key()
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Reverse proxies in front of gunicorn that append to X-Forwarded-For (deploy/: 1).
+# 0 trusts no header and uses the socket's address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Engines: PostgreSQL and Redis -------------------------------------------------------------
 # Without DATABASE_URL / REDIS_URL the embedded engines under .run/ are used (and started).
@@ -105,7 +109,7 @@ CACHES = {
 
 # --- Applications ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "cryptopulse.admin.CryptoPulseAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -114,6 +118,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "allauth",
+    "allauth.account",
+    "allauth.usersessions",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "django_celery_beat",
     "channels",
     "accounts",
@@ -131,17 +144,30 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out request into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cryptopulse.urls"
 WSGI_APPLICATION = "cryptopulse.wsgi.application"
 ASGI_APPLICATION = "cryptopulse.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account+IP is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Sessions live in PostgreSQL and are read through the Redis cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 TEMPLATES = [
     {
@@ -159,6 +185,17 @@ TEMPLATES = [
     }
 ]
 
+# --- Passwords (https://docs.djangoproject.com/en/5.2/topics/auth/passwords/) ---------------
+# Argon2id first, with OWASP's cost (19 MiB, 2 passes, 1 lane); older hashes upgrade on login.
+ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
+ARGON2_MEMORY_COST_KIB = env.int("ARGON2_MEMORY_COST_KIB", default=19 * 1024)
+ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
+PASSWORD_HASHERS = [
+    "accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -173,6 +210,95 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+
+# --- Browser accounts: django-allauth (https://docs.allauth.org/en/latest/account/configuration.html)
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_SIGNUP_OPEN = env.bool("ACCOUNT_SIGNUP_OPEN", default=True)
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Nobody signs in (or trades) before proving the address.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CryptoPulse] "
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# Failed logins are limited by django-axes (lockout per account + IP) for browser and API alike;
+# allauth's own counter would answer differently for the same thing.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+USERSESSIONS_TRACK_ACTIVITY = False
+
+# --- Two-factor authentication: django-otp ---------------------------------------------------
+OTP_TOTP_ISSUER = "CryptoPulse"
+OTP_BACKUP_CODE_COUNT = 10
+
+# --- Lockout: django-axes (https://django-axes.readthedocs.io/en/latest/4_configuration.html) --
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lockout ends 15 minutes after it began, as the message says; tries meanwhile do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_from_credentials"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_for_axes"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+
+# --- REST API: DRF, simplejwt, drf-spectacular -----------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.api.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api.permissions.ApiKeyScopeAllows",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("THROTTLE_ANON", default="120/min"),
+        "user": env.str("THROTTLE_USER", default="1200/min"),
+        "auth": env.str("THROTTLE_AUTH", default="20/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT if TRUSTED_PROXY_COUNT else None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "cryptopulse.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "ALGORITHM": "HS256",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    # A password change revokes every token issued before it.
+    "CHECK_REVOKE_TOKEN": True,
+    "REVOKE_TOKEN_CLAIM": "hash_password",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CryptoPulse API",
+    "DESCRIPTION": "Versioned REST API of CryptoPulse. Errors are {code, message, fields?}.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+}
 
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"
@@ -299,10 +425,6 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-
-# Reverse proxies in front of gunicorn that append to X-Forwarded-For (deploy/: 1).
-# 0 trusts no header and uses the socket's address.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Monitoring --------------------------------------------------------------------------------
 WORKER_HEARTBEAT_KEY = "cp:workers:heartbeat"

@@ -7,5 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("cryptopulse.api.urls")),
     path("", include("monitoring.urls")),
 ]

@@ -29,12 +29,12 @@ def _clean_test_cache() -> None:
 
 @pytest.fixture
 def user(db: None):
-    return UserFactory()
+    return UserFactory.create()
 
 
 @pytest.fixture
 def other_user(db: None):
-    return UserFactory()
+    return UserFactory.create()
 
 
 def _wait_for_heartbeat(hostname: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -116,8 +116,19 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Keep each phase's report on the test item, so fixtures can see whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+ARTIFACTS = BASE_DIR / "test-artifacts"
+
+
 @pytest.fixture
-def page(chromium_path: Path, live_server):
+def page(chromium_path: Path, live_server, request: pytest.FixtureRequest):
     """A Playwright page in headless Debian Chromium; live_server serves the app."""
     from playwright.sync_api import sync_playwright
 
@@ -139,7 +150,15 @@ def page(chromium_path: Path, live_server):
             ],
         )
         context = browser.new_context()
-        yield context.new_page()
+        page = context.new_page()
+        yield page
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            # A picture of the page at the failure, for CI logs and for people.
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / f"{request.node.name[:120]}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the failure: {shot}")  # noqa: T201
         context.close()
         browser.close()
         # While Playwright's loop runs, Django's connections are context-local: close the ones

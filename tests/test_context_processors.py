@@ -25,7 +25,6 @@ def test_the_websocket_url_defaults_to_this_host_on_ws_port(
 def test_ws_public_url_wins_when_set(settings):
     settings.WS_PUBLIC_URL = "wss://stream.cryptopulse.example/"
     request = RequestFactory().get("/")
-    assert site(request) == {
-        "ws_base_url": "wss://stream.cryptopulse.example",
-        "deployment_mode": "test",
-    }
+    context = site(request)
+    assert context["ws_base_url"] == "wss://stream.cryptopulse.example"
+    assert context["deployment_mode"] == "test"

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, enable_two_factor, totp_code
 from tests.factories.accounts import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,14 +32,14 @@ def test_the_home_page_renders_with_styles_and_navigation(page, live_server):
 def _sign_in(page, live_server, email: str, password: str) -> None:
     page.goto(live_server.url + "/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.fill('input[name="login"]', email)
+    page.fill('input[name="password"]', password)
+    page.get_by_role("button", name="Sign In").click()
 
 
 def test_a_trader_signs_in_from_the_nav_sees_the_dashboard_and_signs_out(page, live_server):
     # given
-    UserFactory(email="trader@example.com")
+    UserFactory.create(email="trader@example.com")
     # when
     _sign_in(page, live_server, "trader@example.com", DEFAULT_PASSWORD)
     # then: back on the dashboard, signed in, without staff entries
@@ -53,15 +53,20 @@ def test_a_trader_signs_in_from_the_nav_sees_the_dashboard_and_signs_out(page, l
 
 
 def test_a_wrong_password_is_refused_with_a_clear_message(page, live_server):
-    UserFactory(email="trader@example.com")
+    UserFactory.create(email="trader@example.com")
     _sign_in(page, live_server, "trader@example.com", "not-the-password")
-    expect(page.get_by_role("alert")).to_contain_text("Please enter a correct email address")
-    expect(page.get_by_label("Email address")).to_have_value("trader@example.com")
+    expect(
+        page.get_by_text("The email address and/or password you specified are not correct.")
+    ).to_be_visible()
+    expect(page.locator('input[name="login"]')).to_have_value("trader@example.com")
 
 
-def test_a_staff_member_reaches_the_admin_from_the_nav(page, live_server):
-    UserFactory(email="officer@example.com", is_staff=True, is_superuser=True)
+def test_a_staff_member_with_2fa_reaches_the_admin_from_the_nav(page, live_server):
+    officer = UserFactory.create(email="officer@example.com", is_staff=True, is_superuser=True)
+    key, _ = enable_two_factor(officer)
     _sign_in(page, live_server, "officer@example.com", DEFAULT_PASSWORD)
+    page.fill('input[name="code"]', totp_code(key, steps_ahead=1))
+    page.get_by_role("button", name="Verify").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
     page.goto(live_server.url + "/admin/")

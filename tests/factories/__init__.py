@@ -1,3 +1,3 @@
-from tests.factories.accounts import UserFactory
+from tests.factories.accounts import UserFactory, enable_two_factor, totp_code
 
-__all__ = ["UserFactory"]
+__all__ = ["UserFactory", "enable_two_factor", "totp_code"]

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.services import seed_demo_users
+from accounts.services.users import seed_demo_users
 
 
 class Command(BaseCommand):
