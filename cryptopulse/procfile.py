@@ -55,6 +55,7 @@ class Supervisor:
         cwd: Path,
         out: IO[str],
         grace_s: float = 20.0,
+        groups_file: Path | None = None,
     ) -> None:
         self.specs = specs
         self.env = dict(env)
@@ -66,6 +67,9 @@ class Supervisor:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._width = max((len(spec.name) for spec in specs), default=6)
+        # The process groups it started, on disk: if this supervisor is killed outright
+        # (SIGKILL, OOM), the next run ends them instead of finding the ports taken.
+        self.groups_file = groups_file
 
     def request_stop(self) -> None:
         """Safe from a signal handler: the waiting loop does the stopping."""
@@ -94,6 +98,7 @@ class Supervisor:
                 start_new_session=True,
             )
             self.processes[spec.name] = process
+            self._record_groups()
             self.emit("system", f"{spec.name} started (pid {process.pid})")
             assert process.stdout is not None  # noqa: S101 - PIPE was asked for
             reader = threading.Thread(
@@ -139,3 +144,44 @@ class Supervisor:
             self.emit("system", f"{name} stopped (status {process.returncode})")
         for reader in self._readers:
             reader.join(timeout=2)
+        if self.groups_file is not None:
+            self.groups_file.unlink(missing_ok=True)
+
+    def _record_groups(self) -> None:
+        if self.groups_file is not None:
+            pgids = "\n".join(str(process.pid) for process in self.processes.values())
+            self.groups_file.write_text(pgids + "\n")
+
+
+def end_leftover_groups(groups_file: Path, *, grace_s: float = 10.0) -> int:
+    """End the process groups a killed supervisor left behind; return how many were alive."""
+    try:
+        pgids = [int(line) for line in groups_file.read_text().split() if line.strip()]
+    except FileNotFoundError:
+        return 0
+    alive = []
+    for pgid in pgids:
+        try:
+            os.killpg(pgid, signal.SIGTERM)
+            alive.append(pgid)
+        except (ProcessLookupError, PermissionError):
+            continue
+    deadline = time.monotonic() + grace_s
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pgid for pgid in alive if _group_exists(pgid)]
+    for pgid in alive:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    groups_file.unlink(missing_ok=True)
+    return len(pgids)
+
+
+def _group_exists(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

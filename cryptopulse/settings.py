@@ -300,6 +300,24 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+# --- Exchanges and market data ---------------------------------------------------------------
+# "simulated": the loopback Binance-compatible exchange (trading/exchanges/simulator) that
+# `make run` starts, with a deterministic random walk; "binance": Binance's public API.
+MARKET_DATA_SOURCE = env.str("MARKET_DATA_SOURCE", default="simulated")
+if MARKET_DATA_SOURCE not in {"simulated", "binance"}:
+    raise ImproperlyConfigured("MARKET_DATA_SOURCE must be simulated or binance.")
+SIM_EXCHANGE_HOST = env.str("SIM_EXCHANGE_HOST", default="127.0.0.1")
+SIM_EXCHANGE_PORT = env.int("SIM_EXCHANGE_PORT", default=8010)
+SIM_EXCHANGE_URL = env.str(
+    "SIM_EXCHANGE_URL", default=f"http://{SIM_EXCHANGE_HOST}:{SIM_EXCHANGE_PORT}"
+)
+# Exchanges ccxt does not know: their REST base URLs (the sandbox ones where they have one).
+WAZIRX_BASE_URL = env.str("WAZIRX_BASE_URL", default="https://api.wazirx.com")
+COINDCX_BASE_URL = env.str("COINDCX_BASE_URL", default="https://api.coindcx.com")
+COINDCX_PUBLIC_URL = env.str("COINDCX_PUBLIC_URL", default="https://public.coindcx.com")
+VENUE_TIMEOUT_S = env.float("VENUE_TIMEOUT_S", default=10.0)
+VENUE_MAX_RETRIES = env.int("VENUE_MAX_RETRIES", default=5)
+
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

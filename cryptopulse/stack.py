@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from cryptopulse import embedded
-from cryptopulse.procfile import Supervisor, parse_procfile
+from cryptopulse.procfile import Supervisor, end_leftover_groups, parse_procfile
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -65,8 +65,11 @@ def main() -> int:
     pid_file = embedded.run_dir() / "stack.pid"
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(str(os.getpid()))
+    groups_file = embedded.run_dir() / "stack.groups"
+    if leftovers := end_leftover_groups(groups_file):
+        _say(f"ended {leftovers} process group(s) left by a run that was killed")
     specs = parse_procfile((BASE_DIR / "Procfile").read_text())
-    supervisor = Supervisor(specs, env=env, cwd=BASE_DIR, out=sys.stdout)
+    supervisor = Supervisor(specs, env=env, cwd=BASE_DIR, out=sys.stdout, groups_file=groups_file)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         supervisor.request_stop()

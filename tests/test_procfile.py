@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cryptopulse.procfile import ProcessSpec, Supervisor, parse_procfile
+from cryptopulse.procfile import ProcessSpec, Supervisor, end_leftover_groups, parse_procfile
 
 
 def test_parse_procfile_reads_name_command_lines():
@@ -109,3 +109,39 @@ def test_output_to_a_closed_console_does_not_break_the_shutdown():
     supervisor.request_stop()
     assert supervisor.wait() == 0
     assert supervisor.processes["chatty"].returncode is not None
+
+
+def test_groups_left_by_a_killed_supervisor_are_ended_by_the_next_run(tmp_path):
+    # given: a supervisor that recorded its groups and then died without stopping them
+    groups_file = tmp_path / "stack.groups"
+    supervisor = Supervisor(
+        [ProcessSpec("orphan", "sleep 60")],
+        env=dict(os.environ),
+        cwd=Path.cwd(),
+        out=io.StringIO(),
+        groups_file=groups_file,
+    )
+    supervisor.start()
+    orphan = supervisor.processes["orphan"]
+    assert groups_file.read_text().split() == [str(orphan.pid)]
+    # when
+    assert end_leftover_groups(groups_file, grace_s=5) == 1
+    # then
+    assert orphan.wait(timeout=5) == -signal.SIGTERM
+    assert not groups_file.exists()
+    assert end_leftover_groups(groups_file) == 0
+
+
+def test_a_clean_stop_removes_the_groups_file(tmp_path):
+    groups_file = tmp_path / "stack.groups"
+    supervisor = Supervisor(
+        [ProcessSpec("server", "sleep 60")],
+        env=dict(os.environ),
+        cwd=Path.cwd(),
+        out=io.StringIO(),
+        groups_file=groups_file,
+    )
+    supervisor.start()
+    supervisor.request_stop()
+    supervisor.wait()
+    assert not groups_file.exists()
