@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import importlib.util
+import logging
 import os
 import secrets
 import signal
@@ -31,6 +32,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_RUN_DIR = BASE_DIR / ".run"
 DATABASE_NAME = "cryptopulse"
 START_TIMEOUT_S = 30.0
+
+
+logger = logging.getLogger(__name__)
 
 
 class EngineError(RuntimeError):
@@ -177,14 +181,25 @@ def _ensure_database(pgdata: Path) -> None:
 
 
 def _stop_postgres(pgdata: Path) -> bool:
-    if _postmaster(pgdata) is None:
+    info = _postmaster(pgdata)
+    if info is None:
         return False
-    subprocess.run(  # noqa: S603 - fixed binary, arguments are ours
+    result = subprocess.run(  # noqa: S603 - fixed binary, arguments are ours
         [_pg_bin("pg_ctl"), "-D", str(pgdata), "-w", "-m", "fast", "stop"],
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
         user=_pg_system_user(),
     )
+    if result.returncode != 0 and _postmaster(pgdata) is not None:
+        # pg_ctl gave up (seen under heavy load); SIGINT is PostgreSQL's fast shutdown.
+        logger.warning("pg_ctl stop failed (%s); signalling the postmaster", result.stderr.strip())
+        os.kill(info[0], signal.SIGINT)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and _postmaster(pgdata) is not None:
+            time.sleep(0.1)
+        if _postmaster(pgdata) is not None:
+            raise EngineError(f"PostgreSQL under {pgdata} did not stop: {result.stderr.strip()}")
     return True
 
 
