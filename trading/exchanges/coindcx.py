@@ -1,0 +1,460 @@
+"""CoinDCX spot (`https://api.coindcx.com`, public data on `https://public.coindcx.com`)
+behind the `Venue` interface.
+
+Wire format, kept in the small module-level functions below so it is easy to correct:
+
+- CoinDCX's own words are inverted from ours: its *target* currency is our base (the amount),
+  its *base* currency is our quote (the price). `B-BTC_USDT` is target BTC, base USDT: BTC/USDT.
+- A market has two ids: `pair` (`B-BTC_USDT`, for candles and the order book) and
+  `coindcx_name` (`BTCUSDT`, for the ticker and orders). `MarketInfo.exchange_symbol` is
+  `coindcx_name`; the pair is kept alongside.
+- Public: `GET /exchange/v1/markets_details`, `GET /exchange/ticker` (timestamp in seconds),
+  `GET {public}/market_data/candles?pair=&interval=&startTime=&endTime=&limit=` (ms, newest
+  first), `GET {public}/market_data/orderbook?pair=` (`{"bids": {price: qty}, ...}`).
+- Private: every call is a POST whose JSON body includes `timestamp` (ms); header
+  `X-AUTH-APIKEY`, and `X-AUTH-SIGNATURE` = hex HMAC-SHA256 of the exact body bytes.
+- Errors: `{"code": <http status>, "message": <str>, "status": "error"}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from trading.exchanges.base import (
+    Balance,
+    Candle,
+    Credentials,
+    KeyPermissions,
+    MarketInfo,
+    OrderAck,
+    OrderBook,
+    OrderRequest,
+    OrderSide,
+    OrderType,
+    Ticker,
+    TimeInForce,
+    VenueOrderStatus,
+)
+from trading.exchanges.errors import (
+    OrderNotFound,
+    OrderRejected,
+    UnknownSymbol,
+    VenueAuthError,
+    VenueError,
+)
+from trading.exchanges.http_venue import (
+    DUPLICATE_CLIENT_ORDER_ID,
+    INSUFFICIENT_FUNDS,
+    UNSUPPORTED_ORDER,
+    Clock,
+    HttpAnswer,
+    HttpCall,
+    HttpVenue,
+    RetryPolicy,
+    Sleep,
+    build_url,
+    clean_step,
+    json_dumps,
+    looks_like_duplicate_client_id,
+    optional_decimal,
+    step_from_precision,
+    to_decimal,
+    utc_from_epoch,
+    utc_from_iso,
+)
+
+TIMEFRAMES = frozenset(
+    {"1m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "1d", "3d", "1w", "1M"}
+)
+MAX_CLIENT_ORDER_ID = 36  # documented maximum length
+
+_STATUSES = {
+    "init": VenueOrderStatus.OPEN,  # accepted, not on the book yet
+    "open": VenueOrderStatus.OPEN,
+    "partially_filled": VenueOrderStatus.PARTIALLY_FILLED,
+    "filled": VenueOrderStatus.FILLED,
+    "partially_cancelled": VenueOrderStatus.CANCELED,
+    "cancelled": VenueOrderStatus.CANCELED,
+    "rejected": VenueOrderStatus.REJECTED,
+}
+_ORDER_TYPES = {"market_order": OrderType.MARKET, "limit_order": OrderType.LIMIT}
+
+
+@dataclass(frozen=True)
+class CoinDCXMarket:
+    """A market with both of CoinDCX's ids."""
+
+    info: MarketInfo
+    pair: str  # B-BTC_USDT
+
+
+# --- wire format -----------------------------------------------------------------------------
+
+
+def sign_body(body: Mapping[str, object], secret: str) -> tuple[bytes, str]:
+    """The exact body bytes and their hex HMAC-SHA256 (compact JSON, Decimals as numbers)."""
+    payload = json_dumps(body).encode()
+    return payload, hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def parse_market(raw: Mapping[str, Any]) -> CoinDCXMarket:
+    """One `markets_details` entry. Tick = 10^-base_currency_precision; step = `step`, never
+    finer than 10^-target_currency_precision; minimum amount = the larger of `min_quantity`
+    and that step (CoinDCX's FAQ on minimum quantities)."""
+    base = str(raw["target_currency_short_name"]).upper()
+    quote = str(raw["base_currency_short_name"]).upper()
+    precision_step = step_from_precision(raw["target_currency_precision"])
+    step = max(optional_decimal(raw.get("step")) or precision_step, precision_step)
+    min_quantity = optional_decimal(raw.get("min_quantity"))
+    info = MarketInfo(
+        symbol=f"{base}/{quote}",
+        exchange_symbol=str(raw["coindcx_name"]),
+        base=base,
+        quote=quote,
+        price_tick=clean_step(step_from_precision(raw["base_currency_precision"])),
+        amount_step=clean_step(step),
+        min_amount=clean_step(max(min_quantity, step)) if min_quantity is not None else None,
+        max_amount=optional_decimal(raw.get("max_quantity")),
+        min_cost=optional_decimal(raw.get("min_notional")),
+        active=raw.get("status") == "active",
+    )
+    return CoinDCXMarket(info=info, pair=str(raw["pair"]))
+
+
+def parse_ticker(raw: Mapping[str, Any], *, symbol: str) -> Ticker:
+    """A `/exchange/ticker` row. Its `volume` is in the quote currency (the BTCINR row reads
+    in millions, which can only be rupees); `change_24_hour` is a percentage."""
+    return Ticker(
+        symbol=symbol,
+        last=to_decimal(raw["last_price"]),
+        bid=optional_decimal(raw.get("bid")),
+        ask=optional_decimal(raw.get("ask")),
+        high=optional_decimal(raw.get("high")),
+        low=optional_decimal(raw.get("low")),
+        open=None,
+        base_volume=None,
+        quote_volume=optional_decimal(raw.get("volume")),
+        change_pct=optional_decimal(raw.get("change_24_hour")),
+        timestamp=utc_from_epoch(raw["timestamp"]),
+    )
+
+
+def parse_candle(raw: Mapping[str, Any]) -> Candle:
+    """`{"open", "high", "low", "close", "volume", "time"}`, time = open time in ms."""
+    return Candle(
+        open_time=utc_from_epoch(raw["time"]),
+        open=to_decimal(raw["open"]),
+        high=to_decimal(raw["high"]),
+        low=to_decimal(raw["low"]),
+        close=to_decimal(raw["close"]),
+        volume=to_decimal(raw["volume"]),
+    )
+
+
+def parse_levels(
+    levels: Mapping[str, Any], *, best_first_descending: bool, limit: int
+) -> tuple[tuple[Decimal, Decimal], ...]:
+    """`{price: amount}` as (price, amount) pairs, best first, at most `limit`."""
+    parsed = sorted(
+        ((to_decimal(p), to_decimal(a)) for p, a in levels.items()),
+        key=lambda level: level[0],
+        reverse=best_first_descending,
+    )
+    return tuple(level for level in parsed if level[1] > 0)[:limit]
+
+
+def order_body(request: OrderRequest, market: MarketInfo) -> dict[str, object]:
+    """The create-order body (without `timestamp`); `OrderRejected` for what CoinDCX spot
+    cannot take."""
+    if request.type not in (OrderType.MARKET, OrderType.LIMIT):
+        raise OrderRejected(
+            f"CoinDCX spot takes market and limit orders, not {request.type.label.lower()}",
+            code=UNSUPPORTED_ORDER,
+        )
+    if request.time_in_force != TimeInForce.GTC:
+        raise OrderRejected("CoinDCX spot orders are good-till-cancelled only", UNSUPPORTED_ORDER)
+    if len(request.client_order_id) > MAX_CLIENT_ORDER_ID:
+        raise OrderRejected(
+            f"CoinDCX client order ids are at most {MAX_CLIENT_ORDER_ID} characters",
+            code=UNSUPPORTED_ORDER,
+        )
+    body: dict[str, object] = {
+        "side": request.side.value,
+        "order_type": "limit_order" if request.type == OrderType.LIMIT else "market_order",
+        "market": market.exchange_symbol,
+        "total_quantity": request.amount,
+        "client_order_id": request.client_order_id,
+    }
+    if request.type == OrderType.LIMIT:
+        if request.price is None:
+            raise OrderRejected("a limit order needs a price", code=UNSUPPORTED_ORDER)
+        body["price_per_unit"] = request.price
+    return body
+
+
+def _time(value: object) -> datetime:
+    """Order times come as ISO strings (documented) or epoch ms (seen): accept both."""
+    if isinstance(value, str) and not value.replace(".", "", 1).isdigit():
+        return utc_from_iso(value)
+    return utc_from_epoch(value)
+
+
+def parse_order(raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
+    """An order object from create, status or (ours) cancel."""
+    status_text = str(raw["status"])
+    if status_text not in _STATUSES:
+        raise VenueError(f"coindcx: unknown order status {status_text!r}")
+    amount = to_decimal(raw["total_quantity"])
+    remaining = optional_decimal(raw.get("remaining_quantity"))
+    filled = amount - remaining if remaining is not None else Decimal(0)
+    status = _STATUSES[status_text]
+    if status == VenueOrderStatus.OPEN and filled > 0:
+        status = VenueOrderStatus.PARTIALLY_FILLED
+    average = optional_decimal(raw.get("avg_price"))
+    price = optional_decimal(raw.get("price_per_unit"))
+    return OrderAck(
+        exchange_order_id=str(raw["id"]),
+        client_order_id=str(raw.get("client_order_id") or ""),
+        symbol=symbol,
+        side=OrderSide(str(raw["side"]).lower()),
+        type=_ORDER_TYPES.get(str(raw["order_type"]), OrderType.LIMIT),
+        status=status,
+        amount=amount,
+        filled=filled,
+        price=price or None,  # market orders answer 0.0
+        average_price=average or None,  # 0.0 until something fills
+        timestamp=_time(raw.get("updated_at") or raw["created_at"]),
+    )
+
+
+def raise_api_error(answer: HttpAnswer, *, order_write: bool) -> None:
+    """Map a CoinDCX 4xx to the venue errors."""
+    payload = answer.payload if isinstance(answer.payload, Mapping) else {}
+    message = str(payload.get("message") or answer.text[:200] or f"HTTP {answer.status}")
+    lowered = message.lower()
+    if answer.status in (401, 403) or "credential" in lowered or "signature" in lowered:
+        raise VenueAuthError(f"coindcx: {message}")
+    if answer.status == 404 and "order" in lowered:
+        raise OrderNotFound(f"coindcx: {message}")
+    if order_write and 400 <= answer.status < 500:
+        if "insufficient" in lowered:
+            raise OrderRejected(message, code=INSUFFICIENT_FUNDS)
+        if looks_like_duplicate_client_id(message):
+            raise OrderRejected(message, code=DUPLICATE_CLIENT_ORDER_ID)
+        raise OrderRejected(message)
+    raise VenueError(f"coindcx: HTTP {answer.status}: {message}")
+
+
+# --- the venue -------------------------------------------------------------------------------
+
+
+class CoinDCXVenue(HttpVenue):
+    """CoinDCX spot. Order creation places at most one order per client order id
+    (see `HttpVenue._create_idempotently`); reads retry transient errors."""
+
+    exchange_id = "coindcx"
+
+    def __init__(
+        self,
+        credentials: Credentials | None,
+        *,
+        base_url: str,
+        public_url: str,
+        timeout_s: float = 10.0,
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.time,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(timeout_s=timeout_s, sleep=sleep, clock=clock, retry=retry)
+        self._credentials = credentials
+        self._base_url = base_url
+        self._public_url = public_url
+        self._pairs: dict[str, str] = {}  # unified symbol -> pair
+
+    # -- request building --
+
+    def _get(self, base: str, path: str, params: Mapping[str, object] | None = None) -> Any:
+        url = build_url(base, path, params)
+        return self._call(lambda: HttpCall("GET", url))
+
+    def _signed(self, path: str, body: Mapping[str, object]) -> Callable[[], HttpCall]:
+        """A builder that stamps and signs the body afresh each time it is called."""
+        credentials = self._credentials
+        if credentials is None:
+            raise VenueAuthError("coindcx: this account has no API key")
+
+        def build() -> HttpCall:
+            payload, signature = sign_body(
+                {**body, "timestamp": self._now_ms()}, credentials.secret
+            )
+            headers = {
+                "Content-Type": "application/json",
+                "X-AUTH-APIKEY": credentials.api_key,
+                "X-AUTH-SIGNATURE": signature,
+            }
+            return HttpCall("POST", build_url(self._base_url, path), payload, headers)
+
+        return build
+
+    def _pair(self, symbol: str) -> str:
+        self.market(symbol)  # loads markets, raises UnknownSymbol
+        return self._pairs[symbol]
+
+    # -- market data --
+
+    def _fetch_markets(self) -> Iterable[MarketInfo]:
+        markets: dict[str, CoinDCXMarket] = {}
+        for raw in self._get(self._base_url, "/exchange/v1/markets_details"):
+            market = parse_market(raw)
+            # Two books can list the same coins (e.g. on two ecodes): keep the first active one.
+            current = markets.get(market.info.symbol)
+            if current is None or (market.info.active and not current.info.active):
+                markets[market.info.symbol] = market
+        self._pairs = {symbol: m.pair for symbol, m in markets.items()}
+        return [m.info for m in markets.values()]
+
+    def _tickers(self) -> list[Mapping[str, Any]]:
+        rows: list[Mapping[str, Any]] = self._get(self._base_url, "/exchange/ticker")
+        return rows
+
+    def fetch_ticker(self, symbol: str) -> Ticker:
+        market = self.market(symbol)
+        for raw in self._tickers():
+            if raw.get("market") == market.exchange_symbol:
+                return parse_ticker(raw, symbol=symbol)
+        raise UnknownSymbol(f"coindcx has no ticker for {symbol}")
+
+    def fetch_tickers(self, symbols: list[str] | None = None) -> dict[str, Ticker]:
+        by_name = {m.exchange_symbol: m.symbol for m in self.load_markets().values()}
+        wanted = set(symbols) if symbols is not None else None
+        result: dict[str, Ticker] = {}
+        for raw in self._tickers():
+            symbol = by_name.get(str(raw.get("market")))
+            if symbol is not None and (wanted is None or symbol in wanted):
+                result[symbol] = parse_ticker(raw, symbol=symbol)
+        return result
+
+    def fetch_ohlcv(
+        self,
+        symbol: str,
+        timeframe: str,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Candle]:
+        """Candles oldest first (the venue answers newest first); `since` is inclusive."""
+        if timeframe not in TIMEFRAMES:
+            raise VenueError(f"coindcx has no {timeframe} candles")
+        params: dict[str, object] = {"pair": self._pair(symbol), "interval": timeframe}
+        if since is not None:
+            params["startTime"] = int(since.timestamp() * 1000)
+        if limit is not None:
+            params["limit"] = limit
+        rows = self._get(self._public_url, "/market_data/candles", params)
+        return sorted((parse_candle(row) for row in rows), key=lambda c: c.open_time)
+
+    def fetch_order_book(self, symbol: str, *, limit: int = 20) -> OrderBook:
+        raw = self._get(self._public_url, "/market_data/orderbook", {"pair": self._pair(symbol)})
+        return OrderBook(
+            symbol=symbol,
+            bids=parse_levels(raw.get("bids") or {}, best_first_descending=True, limit=limit),
+            asks=parse_levels(raw.get("asks") or {}, best_first_descending=False, limit=limit),
+            timestamp=utc_from_epoch(raw["timestamp"]) if raw.get("timestamp") else self._now(),
+        )
+
+    # -- account --
+
+    def fetch_balance(self) -> list[Balance]:
+        rows = self._call(self._signed("/exchange/v1/users/balances", {}))
+        return [
+            Balance(
+                asset=str(row["currency"]).upper(),
+                free=to_decimal(row["balance"]),
+                locked=to_decimal(row["locked_balance"]),
+            )
+            for row in rows
+        ]
+
+    def fetch_key_permissions(self) -> KeyPermissions | None:
+        return None  # CoinDCX keys all have the same rights and the API does not say them
+
+    # -- orders --
+
+    def create_order(self, request: OrderRequest) -> OrderAck:
+        market = self.market(request.symbol)
+        build = self._signed("/exchange/v1/orders/create", order_body(request, market))
+
+        def submit() -> OrderAck:
+            payload = self._call(build, order_write=True, retry=False)
+            return parse_order(payload["orders"][0], symbol=request.symbol)
+
+        def lookup() -> OrderAck:
+            return self._status(market, None, request.client_order_id, retry=False)
+
+        return self._create_idempotently(request, submit=submit, lookup=lookup)
+
+    def cancel_order(
+        self,
+        *,
+        symbol: str,
+        exchange_order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> OrderAck:
+        """Cancel, then read the order back (the cancel answer carries no order).
+
+        Idempotent: if the venue refuses because the order is already cancelled (say a retried
+        cancel whose first answer was lost), the cancelled order is returned.
+        """
+        market = self.market(symbol)
+        reference = _order_ref(exchange_order_id, client_order_id)
+        try:
+            self._call(self._signed("/exchange/v1/orders/cancel", reference), order_write=True)
+        except OrderRejected:
+            ack = self._status(market, exchange_order_id, client_order_id)
+            if ack.status != VenueOrderStatus.CANCELED:
+                raise
+            return ack
+        return self._status(market, exchange_order_id, client_order_id)
+
+    def fetch_order(
+        self,
+        *,
+        symbol: str,
+        exchange_order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> OrderAck:
+        return self._status(self.market(symbol), exchange_order_id, client_order_id)
+
+    def _status(
+        self,
+        market: MarketInfo,
+        exchange_order_id: str | None,
+        client_order_id: str | None,
+        *,
+        retry: bool = True,
+    ) -> OrderAck:
+        """The order by either id; `OrderNotFound` if the venue has it in another market."""
+        reference = _order_ref(exchange_order_id, client_order_id)
+        raw = self._call(self._signed("/exchange/v1/orders/status", reference), retry=retry)
+        if raw.get("market") not in (None, market.exchange_symbol):
+            raise OrderNotFound(f"coindcx: that order is not in {market.symbol}")
+        return parse_order(raw, symbol=market.symbol)
+
+    def _raise_api_error(self, answer: HttpAnswer, *, order_write: bool) -> None:
+        raise_api_error(answer, order_write=order_write)
+
+
+def _order_ref(exchange_order_id: str | None, client_order_id: str | None) -> dict[str, object]:
+    """`id` if known (the venue's own key), else `client_order_id`."""
+    if exchange_order_id:
+        return {"id": exchange_order_id}
+    if client_order_id:
+        return {"client_order_id": client_order_id}
+    raise OrderNotFound("coindcx: give an exchange order id or a client order id")
