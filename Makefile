@@ -32,9 +32,11 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 static/vendor/.copied: node_modules/.installed
-	mkdir -p static/vendor/htmx static/vendor/pico
+	mkdir -p static/vendor/htmx static/vendor/pico static/vendor/lightweight-charts
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico/
+	cp node_modules/lightweight-charts/dist/lightweight-charts.standalone.production.js \
+		static/vendor/lightweight-charts/
 	touch $@
 
 setup: $(VENV)/.synced static/vendor/.copied ## Create the venv, install locked deps and front-end assets

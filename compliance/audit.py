@@ -64,6 +64,10 @@ class AuditAction(models.TextChoices):
     API_KEY_REVOKED = "accounts.apikey.revoked", "API key revoked"
     SESSION_REVOKED = "accounts.session.revoked", "Session revoked"
     ROLE_CHANGED = "accounts.role.changed", "Role changed"
+    CONNECTION_ADDED = "trading.connection.added", "Exchange connection added"
+    CONNECTION_TESTED = "trading.connection.tested", "Exchange connection tested"
+    CONNECTION_REMOVED = "trading.connection.removed", "Exchange connection removed"
+    EXCHANGE_KEYS_ROTATED = "trading.keys.rotated", "Exchange secrets re-encrypted"
 
 
 MASK = "***"

@@ -18,7 +18,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from monitoring.routing import websocket_urlpatterns  # noqa: E402
+from monitoring.routing import websocket_urlpatterns as monitoring_routes  # noqa: E402
+from trading.routing import websocket_urlpatterns as trading_routes  # noqa: E402
 
 
 async def http_for_ws_process(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -50,7 +51,7 @@ application = ProtocolTypeRouter(
     {
         "http": http_for_ws_process,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter([*monitoring_routes, *trading_routes]))
         ),
     }
 )

@@ -267,6 +267,7 @@ REST_FRAMEWORK = {
         "anon": env.str("THROTTLE_ANON", default="120/min"),
         "user": env.str("THROTTLE_USER", default="1200/min"),
         "auth": env.str("THROTTLE_AUTH", default="20/min"),
+        "public": env.str("THROTTLE_PUBLIC", default="600/min"),
     },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT if TRUSTED_PROXY_COUNT else None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -316,6 +317,26 @@ WAZIRX_BASE_URL = env.str("WAZIRX_BASE_URL", default="https://api.wazirx.com")
 COINDCX_BASE_URL = env.str("COINDCX_BASE_URL", default="https://api.coindcx.com")
 COINDCX_PUBLIC_URL = env.str("COINDCX_PUBLIC_URL", default="https://public.coindcx.com")
 VENUE_TIMEOUT_S = env.float("VENUE_TIMEOUT_S", default=10.0)
+
+
+def _dev_field_keys() -> list[str]:
+    """A Fernet key kept under .run/ for development, like the dev secret key."""
+    from cryptography.fernet import Fernet
+
+    path = BASE_DIR / ".run" / "field_encryption_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return [path.read_text().strip()]
+
+
+# Fernet keys for exchange secrets at rest, comma-separated, newest first (it encrypts).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+if not FIELD_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured("Production needs FIELD_ENCRYPTION_KEYS.")
+    FIELD_ENCRYPTION_KEYS = _dev_field_keys()
 VENUE_MAX_RETRIES = env.int("VENUE_MAX_RETRIES", default=5)
 
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------

@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cryptopulse.api.urls")),
+    path("", include("trading.urls")),
     path("", include("monitoring.urls")),
 ]

@@ -30,4 +30,22 @@ PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
         every_seconds=60,
         description="Proves beat -> broker -> worker works; its age is shown by /readyz.",
     ),
+    PeriodicSpec(
+        name="trading: sync markets",
+        task="trading.sync_markets",
+        every_seconds=3600,
+        description="Markets, precision and fees of the market data exchange.",
+    ),
+    PeriodicSpec(
+        name="trading: refresh tickers",
+        task="trading.refresh_tickers",
+        every_seconds=15,
+        description="Tickers of active markets into the cache (the feed also does it each second).",
+    ),
+    PeriodicSpec(
+        name="trading: fetch latest candles",
+        task="trading.fetch_latest_candles",
+        every_seconds=60,
+        description="Closed 1m/5m/1h candles of active markets.",
+    ),
 )

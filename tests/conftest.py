@@ -175,3 +175,95 @@ def unused_tcp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def simulator_handle():
+    """The loopback Binance-compatible exchange, shared by the session (state per account)."""
+    from trading.exchanges.simulator import start_simulator
+
+    with start_simulator(port=0) as handle:
+        yield handle
+
+
+@pytest.fixture
+def simulator(simulator_handle, settings):
+    """The simulator, with `simulated` venues pointed at it for this test."""
+    settings.SIM_EXCHANGE_URL = simulator_handle.url
+    settings.MARKET_DATA_SOURCE = "simulated"
+    return simulator_handle
+
+
+@pytest.fixture
+def simulated_markets(simulator, db):
+    """The simulator's markets loaded into the Market table."""
+    from trading.exchanges.registry import get_venue
+    from trading.services.markets import sync_markets
+
+    sync_markets(venue=get_venue(exchange="simulated"), exchange="simulated")
+    return simulator
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def ws_server(django_db_setup: None, tmp_path_factory) -> Iterator[str]:
+    """The `ws` process (uvicorn, Channels) on a free port, on the test Redis and database.
+
+    Yields its websocket base URL, for pages served by live_server (set WS_PUBLIC_URL).
+    """
+    import urllib.request
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("ws") / "uvicorn.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cryptopulse.settings_test",
+        "CRYPTOPULSE_TEST_DATABASE_NAME": connection.settings_dict["NAME"],
+        "DATABASE_URL": settings.DATABASE_URL,
+        "REDIS_URL": settings.REDIS_URL,
+        "MARKET_DATA_SOURCE": "simulated",
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "cryptopulse.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                break
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"uvicorn did not start:\n{log.read_text()[-4000:]}")
+    if process.poll() is not None:
+        pytest.fail(f"uvicorn exited:\n{log.read_text()[-4000:]}")
+    yield f"ws://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 from cryptopulse.settings import redis_db_url
@@ -39,6 +40,7 @@ def _production_env() -> dict[str, str]:
         "DJANGO_ALLOWED_HOSTS": "cryptopulse.example.com",
         "DATABASE_URL": settings.DATABASE_URL,
         "REDIS_URL": settings.REDIS_URL,
+        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
     }
 
 
@@ -62,6 +64,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_field_encryption_keys():
+    env = _production_env()
+    env["FIELD_ENCRYPTION_KEYS"] = ""
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "Production needs FIELD_ENCRYPTION_KEYS" in result.stderr
 
 
 def test_an_unknown_mode_is_refused():

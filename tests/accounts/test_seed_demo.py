@@ -38,3 +38,24 @@ def test_seed_demo_refuses_production(settings):
     with pytest.raises(CommandError, match="never created in production"):
         call_command("seed_demo")
     assert not User.objects.filter(email="trader@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_connects_the_trader_to_the_simulators_demo_account(
+    settings, monkeypatch, tmp_path
+):
+    from trading.models import ExchangeConnection
+    from trading.services.connections import credentials_for
+
+    monkeypatch.setenv("CRYPTOPULSE_RUN_DIR", str(tmp_path))
+    settings.DEMO_PASSWORD = "demo-password-for-tests"
+    call_command("seed_demo")
+    call_command("seed_demo")
+    (connection,) = ExchangeConnection.objects.filter(user__email="trader@example.com")
+    stored = (tmp_path / "simulator" / "demo-account.json").read_text()
+    assert credentials_for(connection).api_key in stored
+    # a new simulator account (fresh .run/) replaces the stale connection
+    (tmp_path / "simulator" / "demo-account.json").unlink()
+    call_command("seed_demo")
+    (replaced,) = ExchangeConnection.objects.filter(user__email="trader@example.com")
+    assert credentials_for(replaced).api_key != credentials_for(connection).api_key

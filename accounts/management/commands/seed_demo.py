@@ -14,3 +14,11 @@ class Command(BaseCommand):
             raise CommandError("Demo users are never created in production.")
         users = seed_demo_users(password=settings.DEMO_PASSWORD)
         self.stdout.write("demo users: " + ", ".join(user.email for user in users))
+        # The trader gets a connection to the loopback exchange's demo account, whose key the
+        # simulator process reads from the same file under .run/.
+        from trading.exchanges.simulator.__main__ import default_credentials_file, demo_credentials
+        from trading.services.connections import ensure_demo_connection
+
+        api_key, secret, _ = demo_credentials(default_credentials_file())
+        connection = ensure_demo_connection(user=users[0], api_key=api_key, secret=secret)
+        self.stdout.write(f"demo connection: {connection.label} for {users[0].email}")

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from trading.api import views
+
+urlpatterns = [
+    path("market-data/ticker/<str:symbol>", views.TickerView.as_view(), name="api-ticker"),
+    path("market-data/candles", views.CandlesView.as_view(), name="api-candles"),
+    path("market-data/markets", views.MarketsView.as_view(), name="api-markets"),
+    path("exchange-connections", views.ConnectionListView.as_view(), name="api-connections"),
+    path(
+        "exchange-connections/<int:connection_id>",
+        views.ConnectionDetailView.as_view(),
+        name="api-connection-detail",
+    ),
+    path(
+        "exchange-connections/<int:connection_id>/test",
+        views.ConnectionTestView.as_view(),
+        name="api-connection-test",
+    ),
+    path(
+        "exchange-connections/<int:connection_id>/balances",
+        views.ConnectionBalancesView.as_view(),
+        name="api-connection-balances",
+    ),
+]

@@ -1,0 +1,122 @@
+"""Markets, candles and users' exchange connections."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+
+def decimal_field(*, null: bool = False) -> models.DecimalField:
+    """Amounts and prices: 38 digits, 18 after the point (DESIGN § Money and time)."""
+    return models.DecimalField(max_digits=38, decimal_places=18, null=null, blank=null)
+
+
+class Market(models.Model):
+    """One tradable pair on one exchange, with the precision and limits orders must respect.
+
+    `symbol` is unified (`BTC/USDT`); `exchange_symbol` is the venue's own id (`BTCUSDT`).
+    Rows are upserted from the venue by `sync_markets`; a pair that disappears is marked
+    inactive, never deleted (orders and candles refer to it by name).
+    """
+
+    exchange = models.CharField(max_length=32)
+    symbol = models.CharField(max_length=40)
+    exchange_symbol = models.CharField(max_length=40)
+    base = models.CharField(max_length=20)
+    quote = models.CharField(max_length=20)
+    price_tick = decimal_field()
+    amount_step = decimal_field()
+    min_amount = decimal_field(null=True)
+    max_amount = decimal_field(null=True)
+    min_cost = decimal_field(null=True)
+    maker_fee = models.DecimalField(max_digits=10, decimal_places=6)
+    taker_fee = models.DecimalField(max_digits=10, decimal_places=6)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("exchange", "symbol")
+        constraints = [
+            models.UniqueConstraint(fields=["exchange", "symbol"], name="market_unique_symbol"),
+            models.CheckConstraint(
+                condition=Q(price_tick__gt=0) & Q(amount_step__gt=0), name="market_positive_steps"
+            ),
+        ]
+        indexes = [models.Index(fields=["exchange", "active"], name="market_exchange_active")]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} on {self.exchange}"
+
+
+class Candle(models.Model):
+    """OHLCV of one period; `open_time` is the period's start in UTC.
+
+    Unique on (exchange, symbol, timeframe, open_time): imports and fetches are idempotent,
+    and that unique index is also the one every range read uses.
+    """
+
+    exchange = models.CharField(max_length=32)
+    symbol = models.CharField(max_length=40)
+    timeframe = models.CharField(max_length=8)
+    open_time = models.DateTimeField()
+    open = decimal_field()
+    high = decimal_field()
+    low = decimal_field()
+    close = decimal_field()
+    volume = decimal_field()
+
+    class Meta:
+        ordering = ("exchange", "symbol", "timeframe", "open_time")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exchange", "symbol", "timeframe", "open_time"], name="candle_unique_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(high__gte=F("low")) & Q(low__gte=0) & Q(volume__gte=0),
+                name="candle_sane_ohlcv",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.symbol} {self.timeframe} {self.open_time:%Y-%m-%d %H:%M}"
+
+
+class ConnectionStatus(models.TextChoices):
+    UNTESTED = "untested", "Not tested yet"
+    VALID = "valid", "Working"
+    INVALID = "invalid", "Not working"
+
+
+class ExchangeConnection(models.Model):
+    """A user's API key on an exchange. Secrets are Fernet-encrypted (see trading.crypto).
+
+    Only the last four characters of the API key are ever shown; the secret and passphrase
+    are never returned by any page or endpoint, and never logged.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exchange_connections"
+    )
+    exchange = models.CharField(max_length=32)
+    label = models.CharField(max_length=100)
+    testnet = models.BooleanField(default=False)
+    api_key_encrypted = models.TextField()
+    secret_encrypted = models.TextField()
+    passphrase_encrypted = models.TextField(blank=True)
+    api_key_last4 = models.CharField(max_length=4)
+    status = models.CharField(
+        max_length=10, choices=ConnectionStatus.choices, default=ConnectionStatus.UNTESTED
+    )
+    status_reason = models.CharField(max_length=500, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("label",)
+        constraints = [
+            models.UniqueConstraint(fields=["user", "label"], name="connection_unique_label")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.exchange}, key …{self.api_key_last4})"

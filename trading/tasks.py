@@ -1,0 +1,68 @@
+"""Thin Celery tasks that keep market data fresh (scheduled in monitoring/periodic.py).
+
+The frequent ones do not retry: the next scheduled run is the retry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+
+from trading.exchanges.errors import VenueUnavailable
+from trading.exchanges.registry import get_venue, public_venue
+from trading.selectors import default_exchange, markets_of
+from trading.services.candles import fetch_candles
+from trading.services.markets import store_tickers, sync_markets
+
+# How far back the scheduled fetch reaches for each timeframe when a series is empty.
+LIVE_TIMEFRAMES = {"1m": timedelta(hours=6), "5m": timedelta(days=2), "1h": timedelta(days=30)}
+
+
+@shared_task(
+    name="trading.sync_markets",
+    autoretry_for=(VenueUnavailable,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def sync_markets_task() -> dict[str, int]:
+    exchange = default_exchange()
+    created, updated, deactivated = sync_markets(
+        venue=get_venue(exchange=exchange), exchange=exchange
+    )
+    return {"created": created, "updated": updated, "deactivated": deactivated}
+
+
+@shared_task(name="trading.refresh_tickers", expires=10)
+def refresh_tickers() -> int:
+    """Tickers of every active market into the cache (the feed does it each second too)."""
+    exchange = default_exchange()
+    symbols = list(markets_of(exchange=exchange).values_list("symbol", flat=True))
+    if not symbols:
+        sync_markets_task.delay()
+        return 0
+    store_tickers(exchange=exchange, tickers=public_venue(exchange).fetch_tickers(symbols))
+    return len(symbols)
+
+
+@shared_task(name="trading.fetch_latest_candles", expires=50)
+def fetch_latest_candles() -> int:
+    """Closed candles of every active market up to now, for the live timeframes."""
+    exchange = default_exchange()
+    venue = public_venue(exchange)
+    now = timezone.now()
+    stored = 0
+    for symbol in markets_of(exchange=exchange).values_list("symbol", flat=True):
+        for timeframe, reach in LIVE_TIMEFRAMES.items():
+            result = fetch_candles(
+                venue=venue,
+                exchange=exchange,
+                symbol=symbol,
+                timeframe=timeframe,
+                since=now - reach,
+                now=now,
+            )
+            stored += result.inserted
+    return stored
