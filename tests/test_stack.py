@@ -57,7 +57,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> dict:
 def test_the_stack_serves_reports_a_lost_redis_and_stops_cleanly_with_its_engines(tmp_path):
     # given: no external engines, a private run directory and free ports
     run_dir = tmp_path / "run"
-    port, ws_port = _free_port(), _free_port()
+    port, ws_port, sim_port = _free_port(), _free_port(), _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -68,6 +68,7 @@ def test_the_stack_serves_reports_a_lost_redis_and_stops_cleanly_with_its_engine
         CRYPTOPULSE_ENV="development",
         PORT=str(port),
         WS_PORT=str(ws_port),
+        SIM_EXCHANGE_PORT=str(sim_port),
         WEB_CONCURRENCY="1",
         WORKER_CONCURRENCY="1",
         DEMO_PASSWORD="stack-test-password",
