@@ -17,6 +17,8 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     Role.TRADER: (),
     Role.COMPLIANCE_OFFICER: ("compliance.view_auditevent", "accounts.view_user"),
     Role.ADMIN: (
+        "papertrading.view_paperaccount",
+        "papertrading.view_ledgerentry",
         "compliance.view_auditevent",
         "accounts.view_user",
         "accounts.change_user",

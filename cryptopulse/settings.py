@@ -339,6 +339,10 @@ if not FIELD_ENCRYPTION_KEYS:
     FIELD_ENCRYPTION_KEYS = _dev_field_keys()
 VENUE_MAX_RETRIES = env.int("VENUE_MAX_RETRIES", default=5)
 
+# --- Paper trading -----------------------------------------------------------------------------
+PAPER_STARTING_BALANCE = env.str("PAPER_STARTING_BALANCE", default="10000")
+PAPER_BASE_CURRENCY = env.str("PAPER_BASE_CURRENCY", default="USDT")
+
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

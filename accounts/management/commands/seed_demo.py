@@ -22,3 +22,7 @@ class Command(BaseCommand):
         api_key, secret, _ = demo_credentials(default_credentials_file())
         connection = ensure_demo_connection(user=users[0], api_key=api_key, secret=secret)
         self.stdout.write(f"demo connection: {connection.label} for {users[0].email}")
+        from papertrading.services import default_account
+
+        account = default_account(user=users[0])
+        self.stdout.write(f"demo paper account: {account.name} for {users[0].email}")

@@ -1,0 +1,33 @@
+"""Row locks for balance changes, always taken in primary-key order (no deadlocks)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from papertrading.models import PaperAccount, PaperBalance
+
+
+def lock_account(account_id: int) -> PaperAccount:
+    """Serialises whole-account operations (reset) against each other and against orders."""
+    return PaperAccount.objects.select_for_update(of=("self",)).get(pk=account_id)
+
+
+def lock_balances(account: PaperAccount, assets: list[str]) -> dict[str, PaperBalance]:
+    """The account's balances of `assets`, created at zero if missing, locked in pk order."""
+    existing = set(
+        PaperBalance.objects.filter(account=account, asset__in=assets).values_list(
+            "asset", flat=True
+        )
+    )
+    missing = [asset for asset in assets if asset not in existing]
+    if missing:
+        PaperBalance.objects.bulk_create(
+            [PaperBalance(account=account, asset=a, free=0, locked=0) for a in missing],
+            ignore_conflicts=True,
+        )
+    rows: QuerySet[PaperBalance] = (
+        PaperBalance.objects.select_for_update(of=("self",))
+        .filter(account=account, asset__in=assets)
+        .order_by("pk")
+    )
+    return {row.asset: row for row in rows}
