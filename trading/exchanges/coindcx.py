@@ -50,30 +50,39 @@ from trading.exchanges.errors import (
     VenueError,
 )
 from trading.exchanges.http_venue import (
-    DUPLICATE_CLIENT_ORDER_ID,
-    INSUFFICIENT_FUNDS,
     UNSUPPORTED_ORDER,
     Clock,
     HttpAnswer,
     HttpCall,
     HttpVenue,
+    OrderKeys,
     RetryPolicy,
     Sleep,
+    balances_from_rows,
+    best_first,
     build_url,
+    candle_from_wire,
     clean_step,
+    error_message,
     json_dumps,
-    looks_like_duplicate_client_id,
     optional_decimal,
+    order_status,
+    raise_if_order_refused,
     step_from_precision,
     to_decimal,
     utc_from_epoch,
     utc_from_iso,
+    with_fills,
 )
 
 TIMEFRAMES = frozenset(
     {"1m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "1d", "3d", "1w", "1M"}
 )
 MAX_CLIENT_ORDER_ID = 36  # documented maximum length
+CREATE_PATH = "/exchange/v1/orders/create"
+CANCEL_PATH = "/exchange/v1/orders/cancel"
+STATUS_PATH = "/exchange/v1/orders/status"
+ORDER_KEYS = OrderKeys(order_id="id", client_order_id="client_order_id", market="market")
 
 _STATUSES = {
     "init": VenueOrderStatus.OPEN,  # accepted, not on the book yet
@@ -148,25 +157,17 @@ def parse_ticker(raw: Mapping[str, Any], *, symbol: str) -> Ticker:
 
 def parse_candle(raw: Mapping[str, Any]) -> Candle:
     """`{"open", "high", "low", "close", "volume", "time"}`, time = open time in ms."""
-    return Candle(
-        open_time=utc_from_epoch(raw["time"]),
-        open=to_decimal(raw["open"]),
-        high=to_decimal(raw["high"]),
-        low=to_decimal(raw["low"]),
-        close=to_decimal(raw["close"]),
-        volume=to_decimal(raw["volume"]),
+    return candle_from_wire(
+        raw["time"], raw["open"], raw["high"], raw["low"], raw["close"], raw["volume"]
     )
 
 
 def parse_levels(
     levels: Mapping[str, Any], *, best_first_descending: bool, limit: int
 ) -> tuple[tuple[Decimal, Decimal], ...]:
-    """`{price: amount}` as (price, amount) pairs, best first, at most `limit`."""
-    parsed = sorted(
-        ((to_decimal(p), to_decimal(a)) for p, a in levels.items()),
-        key=lambda level: level[0],
-        reverse=best_first_descending,
-    )
+    """`{price: amount}` as (price, amount) pairs, best first, at most `limit`; empty levels
+    (amount 0) are left out."""
+    parsed = best_first(levels.items(), descending=best_first_descending)
     return tuple(level for level in parsed if level[1] > 0)[:limit]
 
 
@@ -207,16 +208,11 @@ def _time(value: object) -> datetime:
 
 
 def parse_order(raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
-    """An order object from create, status or (ours) cancel."""
-    status_text = str(raw["status"])
-    if status_text not in _STATUSES:
-        raise VenueError(f"coindcx: unknown order status {status_text!r}")
+    """An order object from create or status (a cancel answers without one)."""
+    status = order_status(raw["status"], _STATUSES, venue="coindcx")
     amount = to_decimal(raw["total_quantity"])
     remaining = optional_decimal(raw.get("remaining_quantity"))
     filled = amount - remaining if remaining is not None else Decimal(0)
-    status = _STATUSES[status_text]
-    if status == VenueOrderStatus.OPEN and filled > 0:
-        status = VenueOrderStatus.PARTIALLY_FILLED
     average = optional_decimal(raw.get("avg_price"))
     price = optional_decimal(raw.get("price_per_unit"))
     return OrderAck(
@@ -225,7 +221,7 @@ def parse_order(raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
         symbol=symbol,
         side=OrderSide(str(raw["side"]).lower()),
         type=_ORDER_TYPES.get(str(raw["order_type"]), OrderType.LIMIT),
-        status=status,
+        status=with_fills(status, filled),
         amount=amount,
         filled=filled,
         price=price or None,  # market orders answer 0.0
@@ -235,20 +231,17 @@ def parse_order(raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
 
 
 def raise_api_error(answer: HttpAnswer, *, order_write: bool) -> None:
-    """Map a CoinDCX 4xx to the venue errors."""
-    payload = answer.payload if isinstance(answer.payload, Mapping) else {}
-    message = str(payload.get("message") or answer.text[:200] or f"HTTP {answer.status}")
+    """Map a CoinDCX 4xx to the venue errors. It has no error codes of its own (`code` repeats
+    the HTTP status), so its words decide."""
+    message = error_message(answer)
     lowered = message.lower()
     if answer.status in (401, 403) or "credential" in lowered or "signature" in lowered:
         raise VenueAuthError(f"coindcx: {message}")
     if answer.status == 404 and "order" in lowered:
         raise OrderNotFound(f"coindcx: {message}")
-    if order_write and 400 <= answer.status < 500:
-        if "insufficient" in lowered:
-            raise OrderRejected(message, code=INSUFFICIENT_FUNDS)
-        if looks_like_duplicate_client_id(message):
-            raise OrderRejected(message, code=DUPLICATE_CLIENT_ORDER_ID)
-        raise OrderRejected(message)
+    raise_if_order_refused(
+        answer, message, order_write=order_write, insufficient_funds="insufficient" in lowered
+    )
     raise VenueError(f"coindcx: HTTP {answer.status}: {message}")
 
 
@@ -256,10 +249,17 @@ def raise_api_error(answer: HttpAnswer, *, order_write: bool) -> None:
 
 
 class CoinDCXVenue(HttpVenue):
-    """CoinDCX spot. Order creation places at most one order per client order id
-    (see `HttpVenue._create_idempotently`); reads retry transient errors."""
+    """CoinDCX spot: an API host for markets, tickers and signed JSON POSTs, and a public host
+    (`public_url`) for candles and order books, which it addresses by `pair`.
+
+    The order workflow and its guarantees (at most one order per client order id, idempotent
+    cancel, retried reads) are `HttpVenue`'s; this class supplies the CoinDCX wire only.
+    """
 
     exchange_id = "coindcx"
+    order_keys = ORDER_KEYS
+    timeframes = TIMEFRAMES
+    cancel_answers_with_order = False  # `{"message": "success"}`: the order is read back
 
     def __init__(
         self,
@@ -272,23 +272,22 @@ class CoinDCXVenue(HttpVenue):
         clock: Clock = time.time,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(timeout_s=timeout_s, sleep=sleep, clock=clock, retry=retry)
-        self._credentials = credentials
-        self._base_url = base_url
+        super().__init__(
+            credentials,
+            base_url=base_url,
+            timeout_s=timeout_s,
+            sleep=sleep,
+            clock=clock,
+            retry=retry,
+        )
         self._public_url = public_url
         self._pairs: dict[str, str] = {}  # unified symbol -> pair
 
     # -- request building --
 
-    def _get(self, base: str, path: str, params: Mapping[str, object] | None = None) -> Any:
-        url = build_url(base, path, params)
-        return self._call(lambda: HttpCall("GET", url))
-
     def _signed(self, path: str, body: Mapping[str, object]) -> Callable[[], HttpCall]:
         """A builder that stamps and signs the body afresh each time it is called."""
-        credentials = self._credentials
-        if credentials is None:
-            raise VenueAuthError("coindcx: this account has no API key")
+        credentials = self._require_credentials()
 
         def build() -> HttpCall:
             payload, signature = sign_body(
@@ -303,6 +302,9 @@ class CoinDCXVenue(HttpVenue):
 
         return build
 
+    def _raise_api_error(self, answer: HttpAnswer, *, order_write: bool) -> None:
+        raise_api_error(answer, order_write=order_write)
+
     def _pair(self, symbol: str) -> str:
         self.market(symbol)  # loads markets, raises UnknownSymbol
         return self._pairs[symbol]
@@ -311,7 +313,7 @@ class CoinDCXVenue(HttpVenue):
 
     def _fetch_markets(self) -> Iterable[MarketInfo]:
         markets: dict[str, CoinDCXMarket] = {}
-        for raw in self._get(self._base_url, "/exchange/v1/markets_details"):
+        for raw in self._get("/exchange/v1/markets_details"):
             market = parse_market(raw)
             # Two books can list the same coins (e.g. on two ecodes): keep the first active one.
             current = markets.get(market.info.symbol)
@@ -321,7 +323,7 @@ class CoinDCXVenue(HttpVenue):
         return [m.info for m in markets.values()]
 
     def _tickers(self) -> list[Mapping[str, Any]]:
-        rows: list[Mapping[str, Any]] = self._get(self._base_url, "/exchange/ticker")
+        rows: list[Mapping[str, Any]] = self._get("/exchange/ticker")
         return rows
 
     def fetch_ticker(self, symbol: str) -> Ticker:
@@ -332,129 +334,62 @@ class CoinDCXVenue(HttpVenue):
         raise UnknownSymbol(f"coindcx has no ticker for {symbol}")
 
     def fetch_tickers(self, symbols: list[str] | None = None) -> dict[str, Ticker]:
-        by_name = {m.exchange_symbol: m.symbol for m in self.load_markets().values()}
-        wanted = set(symbols) if symbols is not None else None
-        result: dict[str, Ticker] = {}
-        for raw in self._tickers():
-            symbol = by_name.get(str(raw.get("market")))
-            if symbol is not None and (wanted is None or symbol in wanted):
-                result[symbol] = parse_ticker(raw, symbol=symbol)
-        return result
+        # Every row carries its own timestamp, so the fallback `now` goes unused.
+        return self._select_tickers(
+            symbols,
+            key="market",
+            fetch=self._tickers,
+            parse=lambda raw, symbol, _now: parse_ticker(raw, symbol=symbol),
+        )
 
-    def fetch_ohlcv(
-        self,
-        symbol: str,
-        timeframe: str,
-        *,
-        since: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[Candle]:
-        """Candles oldest first (the venue answers newest first); `since` is inclusive."""
-        if timeframe not in TIMEFRAMES:
-            raise VenueError(f"coindcx has no {timeframe} candles")
-        params: dict[str, object] = {"pair": self._pair(symbol), "interval": timeframe}
-        if since is not None:
-            params["startTime"] = int(since.timestamp() * 1000)
-        if limit is not None:
-            params["limit"] = limit
-        rows = self._get(self._public_url, "/market_data/candles", params)
-        return sorted((parse_candle(row) for row in rows), key=lambda c: c.open_time)
+    def _fetch_candles(
+        self, symbol: str, timeframe: str, since: datetime | None, limit: int | None
+    ) -> Iterable[Candle]:
+        params = {
+            "pair": self._pair(symbol),
+            "interval": timeframe,
+            # Milliseconds on this endpoint. A None is left out of the query.
+            "startTime": int(since.timestamp() * 1000) if since is not None else None,
+            "limit": limit,
+        }
+        rows = self._get("/market_data/candles", params, base_url=self._public_url)
+        return (parse_candle(row) for row in rows)  # newest first; the base sorts
 
     def fetch_order_book(self, symbol: str, *, limit: int = 20) -> OrderBook:
-        raw = self._get(self._public_url, "/market_data/orderbook", {"pair": self._pair(symbol)})
+        params = {"pair": self._pair(symbol)}
+        raw = self._get("/market_data/orderbook", params, base_url=self._public_url)
         return OrderBook(
             symbol=symbol,
             bids=parse_levels(raw.get("bids") or {}, best_first_descending=True, limit=limit),
             asks=parse_levels(raw.get("asks") or {}, best_first_descending=False, limit=limit),
-            timestamp=utc_from_epoch(raw["timestamp"]) if raw.get("timestamp") else self._now(),
+            timestamp=self._stamped(raw),
         )
 
     # -- account --
 
     def fetch_balance(self) -> list[Balance]:
         rows = self._call(self._signed("/exchange/v1/users/balances", {}))
-        return [
-            Balance(
-                asset=str(row["currency"]).upper(),
-                free=to_decimal(row["balance"]),
-                locked=to_decimal(row["locked_balance"]),
-            )
-            for row in rows
-        ]
+        return balances_from_rows(rows, asset="currency", free="balance", locked="locked_balance")
 
     def fetch_key_permissions(self) -> KeyPermissions | None:
         return None  # CoinDCX keys all have the same rights and the API does not say them
 
-    # -- orders --
+    # -- orders: the wire of `HttpVenue.create_order`, `cancel_order` and `fetch_order` --
 
-    def create_order(self, request: OrderRequest) -> OrderAck:
-        market = self.market(request.symbol)
-        build = self._signed("/exchange/v1/orders/create", order_body(request, market))
+    def _create_call(self, request: OrderRequest, market: MarketInfo) -> Callable[[], HttpCall]:
+        return self._signed(CREATE_PATH, order_body(request, market))
 
-        def submit() -> OrderAck:
-            payload = self._call(build, order_write=True, retry=False)
-            return parse_order(payload["orders"][0], symbol=request.symbol)
+    def _order_in_create_answer(self, payload: Any) -> Mapping[str, Any]:
+        order: Mapping[str, Any] = payload["orders"][0]
+        return order
 
-        def lookup() -> OrderAck:
-            return self._status(market, None, request.client_order_id, retry=False)
+    def _cancel_call(
+        self, market: MarketInfo, reference: Mapping[str, str]
+    ) -> Callable[[], HttpCall]:
+        return self._signed(CANCEL_PATH, reference)
 
-        return self._create_idempotently(request, submit=submit, lookup=lookup)
+    def _query_call(self, reference: Mapping[str, str]) -> Callable[[], HttpCall]:
+        return self._signed(STATUS_PATH, reference)
 
-    def cancel_order(
-        self,
-        *,
-        symbol: str,
-        exchange_order_id: str | None = None,
-        client_order_id: str | None = None,
-    ) -> OrderAck:
-        """Cancel, then read the order back (the cancel answer carries no order).
-
-        Idempotent: if the venue refuses because the order is already cancelled (say a retried
-        cancel whose first answer was lost), the cancelled order is returned.
-        """
-        market = self.market(symbol)
-        reference = _order_ref(exchange_order_id, client_order_id)
-        try:
-            self._call(self._signed("/exchange/v1/orders/cancel", reference), order_write=True)
-        except OrderRejected:
-            ack = self._status(market, exchange_order_id, client_order_id)
-            if ack.status != VenueOrderStatus.CANCELED:
-                raise
-            return ack
-        return self._status(market, exchange_order_id, client_order_id)
-
-    def fetch_order(
-        self,
-        *,
-        symbol: str,
-        exchange_order_id: str | None = None,
-        client_order_id: str | None = None,
-    ) -> OrderAck:
-        return self._status(self.market(symbol), exchange_order_id, client_order_id)
-
-    def _status(
-        self,
-        market: MarketInfo,
-        exchange_order_id: str | None,
-        client_order_id: str | None,
-        *,
-        retry: bool = True,
-    ) -> OrderAck:
-        """The order by either id; `OrderNotFound` if the venue has it in another market."""
-        reference = _order_ref(exchange_order_id, client_order_id)
-        raw = self._call(self._signed("/exchange/v1/orders/status", reference), retry=retry)
-        if raw.get("market") not in (None, market.exchange_symbol):
-            raise OrderNotFound(f"coindcx: that order is not in {market.symbol}")
-        return parse_order(raw, symbol=market.symbol)
-
-    def _raise_api_error(self, answer: HttpAnswer, *, order_write: bool) -> None:
-        raise_api_error(answer, order_write=order_write)
-
-
-def _order_ref(exchange_order_id: str | None, client_order_id: str | None) -> dict[str, object]:
-    """`id` if known (the venue's own key), else `client_order_id`."""
-    if exchange_order_id:
-        return {"id": exchange_order_id}
-    if client_order_id:
-        return {"client_order_id": client_order_id}
-    raise OrderNotFound("coindcx: give an exchange order id or a client order id")
+    def _parse_order(self, raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
+        return parse_order(raw, symbol=symbol)

@@ -4,13 +4,20 @@ It owns what both adapters share and nothing venue-specific:
 
 - one HTTP round trip (`_send`), which turns transport failures, 5xx and 429 into
   `VenueUnavailable` / `VenueRateLimited` and hands every other answer to the venue's own
-  `_raise_api_error`;
+  `_raise_api_error` (built from `error_message` and `raise_if_order_refused`);
 - retries of transient errors (`_call`): at most `RetryPolicy.max_attempts` attempts, exponential
   backoff with jitter, `Retry-After` honoured, and each attempt rebuilt (so signed requests get
   a fresh timestamp and signature);
-- order creation that never places a second order (`_create_idempotently`): after a transient
-  failure the order is looked up by its client order id before anything is resent;
-- the per-instance market cache (`load_markets` / `market`).
+- the order workflow (`create_order`, `cancel_order`, `fetch_order`): creation never places a
+  second order (`_create_idempotently` looks the order up by its client order id before anything
+  is resent, and adopts it when the venue calls the id a duplicate), a repeated cancel returns
+  the cancelled order, and an order of another market is not found;
+- the per-instance market cache (`load_markets` / `market`), public GETs (`_get`) and the
+  credentials check of signed calls (`_require_credentials`).
+
+A subclass supplies the wire: its `OrderKeys`, the signed calls that create, cancel and query an
+order (`_create_call`, `_cancel_call`, `_query_call`), `_parse_order`, `_fetch_markets` and
+`_raise_api_error`, plus its market-data endpoints.
 
 JSON is parsed with `parse_float=Decimal` and written by `json_dumps`, so money never passes
 through a float. Times are aware UTC.
@@ -28,16 +35,27 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
 import urllib3
 
-from trading.exchanges.base import MarketInfo, OrderAck, OrderRequest, OrderType
+from trading.exchanges.base import (
+    Balance,
+    Candle,
+    Credentials,
+    MarketInfo,
+    OrderAck,
+    OrderRequest,
+    OrderType,
+    Ticker,
+    VenueOrderStatus,
+)
 from trading.exchanges.errors import (
     OrderNotFound,
     OrderRejected,
     UnknownSymbol,
+    VenueAuthError,
     VenueError,
     VenueRateLimited,
     VenueUnavailable,
@@ -139,14 +157,64 @@ def utc_from_iso(value: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def looks_like_duplicate_client_id(message: str) -> bool:
-    """True when a rejection says the client order id is already used.
+def best_first(
+    levels: Iterable[tuple[object, object]], *, descending: bool
+) -> list[tuple[Decimal, Decimal]]:
+    """Wire book levels `(price, amount)` as Decimals, best first: bids descending, asks ascending.
 
-    Neither venue documents a code for this, so the message is matched loosely.
-    """
-    text = message.lower()
-    mentions_id = "client" in text and ("order" in text or "id" in text)
-    return mentions_id and ("duplicate" in text or "already" in text or "exists" in text)
+    Neither venue promises an order, so every book side is sorted here."""
+    return sorted(
+        ((to_decimal(price), to_decimal(amount)) for price, amount in levels),
+        key=lambda level: level[0],
+        reverse=descending,
+    )
+
+
+def candle_from_wire(
+    open_time: object, open_: object, high: object, low: object, close: object, volume: object
+) -> Candle:
+    """A candle from its wire values (epoch open time in s or ms, decimal prices and volume)."""
+    return Candle(
+        open_time=utc_from_epoch(open_time),
+        open=to_decimal(open_),
+        high=to_decimal(high),
+        low=to_decimal(low),
+        close=to_decimal(close),
+        volume=to_decimal(volume),
+    )
+
+
+def balances_from_rows(
+    rows: Iterable[Mapping[str, Any]], *, asset: str, free: str, locked: str
+) -> list[Balance]:
+    """Balance rows, given the venue's names for the asset, free and locked fields.
+
+    Assets are upper-cased: venues differ in case, `Balance.asset` does not."""
+    return [
+        Balance(
+            asset=str(row[asset]).upper(),
+            free=to_decimal(row[free]),
+            locked=to_decimal(row[locked]),
+        )
+        for row in rows
+    ]
+
+
+def order_status(
+    value: object, statuses: Mapping[str, VenueOrderStatus], *, venue: str
+) -> VenueOrderStatus:
+    """Our status for a wire status; `VenueError` for one we do not know (never guess)."""
+    text = str(value)
+    if text not in statuses:
+        raise VenueError(f"{venue}: unknown order status {text!r}")
+    return statuses[text]
+
+
+def with_fills(status: VenueOrderStatus, filled: Decimal) -> VenueOrderStatus:
+    """An open order that has filled in part is partially filled, whatever the wire status said."""
+    if status == VenueOrderStatus.OPEN and filled > 0:
+        return VenueOrderStatus.PARTIALLY_FILLED
+    return status
 
 
 # --- HTTP ----------------------------------------------------------------------------------------
@@ -199,6 +267,62 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(tz=UTC))).total_seconds())
 
 
+# --- API error mapping ---------------------------------------------------------------------------
+
+
+def error_payload(answer: HttpAnswer) -> Mapping[str, Any]:
+    """The error answer's JSON object, or an empty one (an HTML error page, a bare list)."""
+    return answer.payload if isinstance(answer.payload, Mapping) else {}
+
+
+def error_message(answer: HttpAnswer) -> str:
+    """The venue's own words for an error: its `message`, else the body's start, else the status."""
+    message = error_payload(answer).get("message")
+    return str(message or answer.text[:200] or f"HTTP {answer.status}")
+
+
+def looks_like_duplicate_client_id(message: str) -> bool:
+    """True when a rejection says the client order id is already used.
+
+    Neither venue documents a code for this, so the message is matched loosely.
+    """
+    text = message.lower()
+    mentions_id = "client" in text and ("order" in text or "id" in text)
+    return mentions_id and ("duplicate" in text or "already" in text or "exists" in text)
+
+
+def raise_if_order_refused(
+    answer: HttpAnswer, message: str, *, order_write: bool, insufficient_funds: bool
+) -> None:
+    """Raise `OrderRejected` in the venue's words when it refused an order write with a 4xx.
+
+    The code is `INSUFFICIENT_FUNDS` when the venue said so (`insufficient_funds`, read from its
+    own code or words), else `DUPLICATE_CLIENT_ORDER_ID` when the message says the client order
+    id is taken (which `_create_idempotently` relies on), else the generic one. Any other answer
+    returns, for the venue to map.
+    """
+    if not (order_write and 400 <= answer.status < 500):
+        return
+    if insufficient_funds:
+        raise OrderRejected(message, code=INSUFFICIENT_FUNDS)
+    if looks_like_duplicate_client_id(message):
+        raise OrderRejected(message, code=DUPLICATE_CLIENT_ORDER_ID)
+    raise OrderRejected(message)
+
+
+# --- the base venue -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderKeys:
+    """A venue's wire names for an order: its own id, the client order id, and the field of an
+    order object that names its market (the venue symbol id)."""
+
+    order_id: str
+    client_order_id: str
+    market: str
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with "equal jitter": attempt n waits between d/2 and d,
@@ -220,25 +344,34 @@ class RetryPolicy:
 
 
 class HttpVenue:
-    """Shared plumbing for a REST venue; subclasses add endpoints and wire parsing.
+    """Shared plumbing and the order workflow of a REST venue; subclasses add the wire.
 
     Invariants: every method raises only `VenueError` subclasses; a request is retried only for
-    `VenueUnavailable` (including `VenueRateLimited`); order creation is never retried blindly.
+    `VenueUnavailable` (including `VenueRateLimited`); order creation is never retried blindly;
+    a signed call without credentials is refused (`VenueAuthError`) before anything is sent.
     """
 
     # An instance attribute for the `Venue` Protocol's sake (a ClassVar would not satisfy it);
     # each subclass sets it once at class level.
     exchange_id: str
+    order_keys: ClassVar[OrderKeys]
+    # Whether a cancel answers with the order object; if not, the order is read back after it.
+    cancel_answers_with_order: ClassVar[bool] = True
+    timeframes: ClassVar[frozenset[str]]  # the candle intervals the venue serves
 
     def __init__(
         self,
+        credentials: Credentials | None,
         *,
+        base_url: str,
         timeout_s: float,
         sleep: Sleep = time.sleep,
         clock: Clock = time.time,
         rng: Callable[[], float] = random.random,
         retry: RetryPolicy | None = None,
     ) -> None:
+        self._credentials = credentials
+        self._base_url = base_url
         self._timeout = urllib3.Timeout(connect=timeout_s, read=timeout_s)
         self._pool = urllib3.PoolManager(retries=False)
         self._sleep = sleep
@@ -248,7 +381,7 @@ class HttpVenue:
         self._markets: dict[str, MarketInfo] | None = None
         self._markets_lock = threading.Lock()
 
-    # -- subclass hooks --
+    # -- subclass hooks: the wire --
 
     def _raise_api_error(self, answer: HttpAnswer, *, order_write: bool) -> None:
         """Raise the venue error for a non-2xx answer that is not 5xx/429 (already handled)."""
@@ -257,6 +390,35 @@ class HttpVenue:
     def _fetch_markets(self) -> Iterable[MarketInfo]:
         raise NotImplementedError
 
+    def _fetch_candles(
+        self, symbol: str, timeframe: str, since: datetime | None, limit: int | None
+    ) -> Iterable[Candle]:
+        """Candles of a served `timeframe` from `since` (inclusive), in the venue's own order."""
+        raise NotImplementedError
+
+    def _create_call(self, request: OrderRequest, market: MarketInfo) -> Callable[[], HttpCall]:
+        """The signed create call; `OrderRejected` (nothing sent) for what the venue cannot take."""
+        raise NotImplementedError
+
+    def _cancel_call(
+        self, market: MarketInfo, reference: Mapping[str, str]
+    ) -> Callable[[], HttpCall]:
+        """The signed cancel call for the order `reference` (from `_order_ref`) names."""
+        raise NotImplementedError
+
+    def _query_call(self, reference: Mapping[str, str]) -> Callable[[], HttpCall]:
+        """The signed call that reads the order `reference` (from `_order_ref`) names."""
+        raise NotImplementedError
+
+    def _parse_order(self, raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
+        """An order object of the venue, in the market of unified `symbol`."""
+        raise NotImplementedError
+
+    def _order_in_create_answer(self, payload: Any) -> Mapping[str, Any]:
+        """The order object in a create answer; by default the answer is the order."""
+        order: Mapping[str, Any] = payload
+        return order
+
     # -- time --
 
     def _now_ms(self) -> int:
@@ -264,6 +426,10 @@ class HttpVenue:
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), tz=UTC)
+
+    def _stamped(self, raw: Mapping[str, Any], key: str = "timestamp") -> datetime:
+        """The answer's epoch `key` as aware UTC, or now when the venue left it out (or 0)."""
+        return utc_from_epoch(raw[key]) if raw.get(key) else self._now()
 
     # -- one round trip --
 
@@ -338,6 +504,99 @@ class HttpVenue:
         """`_send(build())` with retries; `build` runs again for every attempt (fresh signature)."""
         return self._with_retries(lambda: self._send(build(), order_write=order_write), retry=retry)
 
+    # -- request building --
+
+    def _get(
+        self, path: str, params: Mapping[str, object] | None = None, *, base_url: str | None = None
+    ) -> Any:
+        """A public GET (with retries) on `base_url`, by default the API's own base URL."""
+        url = build_url(base_url or self._base_url, path, params)
+        return self._call(lambda: HttpCall("GET", url))
+
+    def _require_credentials(self) -> Credentials:
+        """The account's credentials; `VenueAuthError` (final, nothing sent) if it has none."""
+        if self._credentials is None:
+            raise VenueAuthError(f"{self.exchange_id}: this account has no API key")
+        return self._credentials
+
+    # -- orders --
+
+    def create_order(self, request: OrderRequest) -> OrderAck:
+        """Place `request` at most once per client order id (see `_create_idempotently`).
+
+        What the venue cannot take is refused (`OrderRejected`) before anything is sent.
+        """
+        market = self.market(request.symbol)
+        build = self._create_call(request, market)
+
+        def submit() -> OrderAck:
+            payload = self._call(build, order_write=True, retry=False)
+            return self._parse_order(self._order_in_create_answer(payload), symbol=request.symbol)
+
+        def lookup() -> OrderAck:
+            return self._query(market, None, request.client_order_id, retry=False)
+
+        return self._create_idempotently(request, submit=submit, lookup=lookup)
+
+    def cancel_order(
+        self,
+        *,
+        symbol: str,
+        exchange_order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> OrderAck:
+        """Cancel and return the order as the venue now has it.
+
+        Idempotent: if the venue refuses because the order is already cancelled (say a retried
+        cancel whose first answer was lost), the cancelled order is returned.
+        """
+        market = self.market(symbol)
+        reference = self._order_ref(exchange_order_id, client_order_id)
+        try:
+            payload = self._call(self._cancel_call(market, reference), order_write=True)
+        except OrderRejected:
+            ack = self._query(market, exchange_order_id, client_order_id)
+            if ack.status != VenueOrderStatus.CANCELED:
+                raise
+            return ack
+        if not self.cancel_answers_with_order:
+            return self._query(market, exchange_order_id, client_order_id)
+        return self._parse_order(payload, symbol=market.symbol)
+
+    def fetch_order(
+        self,
+        *,
+        symbol: str,
+        exchange_order_id: str | None = None,
+        client_order_id: str | None = None,
+    ) -> OrderAck:
+        return self._query(self.market(symbol), exchange_order_id, client_order_id)
+
+    def _query(
+        self,
+        market: MarketInfo,
+        exchange_order_id: str | None,
+        client_order_id: str | None,
+        *,
+        retry: bool = True,
+    ) -> OrderAck:
+        """The order by either id; `OrderNotFound` if the venue has it in another market."""
+        reference = self._order_ref(exchange_order_id, client_order_id)
+        raw = self._call(self._query_call(reference), retry=retry)
+        if raw.get(self.order_keys.market) not in (None, market.exchange_symbol):
+            raise OrderNotFound(f"{self.exchange_id}: that order is not in {market.symbol}")
+        return self._parse_order(raw, symbol=market.symbol)
+
+    def _order_ref(
+        self, exchange_order_id: str | None, client_order_id: str | None
+    ) -> dict[str, str]:
+        """The venue's own order id if known (its primary key), else the client order id."""
+        if exchange_order_id:
+            return {self.order_keys.order_id: exchange_order_id}
+        if client_order_id:
+            return {self.order_keys.client_order_id: client_order_id}
+        raise OrderNotFound(f"{self.exchange_id}: give an exchange order id or a client order id")
+
     def _create_idempotently(
         self,
         request: OrderRequest,
@@ -403,6 +662,48 @@ class HttpVenue:
             return markets[symbol]
         except KeyError:
             raise UnknownSymbol(f"{self.exchange_id} has no market {symbol}") from None
+
+    def fetch_ohlcv(
+        self,
+        symbol: str,
+        timeframe: str,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Candle]:
+        """Candles oldest first, whatever order the venue answers in; `since` is inclusive.
+
+        A timeframe the venue does not serve is refused (`VenueError`) before any request.
+        """
+        if timeframe not in self.timeframes:
+            raise VenueError(f"{self.exchange_id} has no {timeframe} candles")
+        candles = self._fetch_candles(symbol, timeframe, since, limit)
+        return sorted(candles, key=lambda candle: candle.open_time)
+
+    def _select_tickers(
+        self,
+        symbols: list[str] | None,
+        *,
+        key: str,
+        fetch: Callable[[], Iterable[Mapping[str, Any]]],
+        parse: Callable[[Mapping[str, Any], str, datetime], Ticker],
+    ) -> dict[str, Ticker]:
+        """Tickers by unified symbol for `symbols` (every known market when None), from the rows
+        `fetch` returns, each matched to its market by the row's `key` (the venue symbol id).
+
+        Markets load first, then the time a row without its own is stamped with (`now`, passed
+        to `parse`) is read, then the rows are fetched: one `now` for the whole answer.
+        """
+        by_id = {m.exchange_symbol: m.symbol for m in self.load_markets().values()}
+        wanted = set(symbols) if symbols is not None else None
+        now = self._now()
+        result: dict[str, Ticker] = {}
+        for raw in fetch():
+            # A row without `key` reads "None", which is no market's id.
+            symbol = by_id.get(str(raw.get(key)))
+            if symbol is not None and (wanted is None or symbol in wanted):
+                result[symbol] = parse(raw, symbol, now)
+        return result
 
 
 def _matching(existing: OrderAck, request: OrderRequest, error: OrderRejected) -> OrderAck:

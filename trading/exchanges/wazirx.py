@@ -48,23 +48,29 @@ from trading.exchanges.errors import (
     VenueRateLimited,
 )
 from trading.exchanges.http_venue import (
-    DUPLICATE_CLIENT_ORDER_ID,
-    INSUFFICIENT_FUNDS,
     UNSUPPORTED_ORDER,
     Clock,
     HttpAnswer,
     HttpCall,
     HttpVenue,
+    OrderKeys,
     RetryPolicy,
     Sleep,
+    balances_from_rows,
+    best_first,
     build_url,
+    candle_from_wire,
     clean_step,
     decimal_text,
-    looks_like_duplicate_client_id,
+    error_message,
+    error_payload,
     optional_decimal,
+    order_status,
+    raise_if_order_refused,
     step_from_precision,
     to_decimal,
     utc_from_epoch,
+    with_fills,
 )
 
 TIMEFRAMES = frozenset({"1m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "12h", "1d", "1w"})
@@ -72,6 +78,8 @@ DEPTH_LIMITS = (1, 5, 10, 20, 50, 100, 500, 1000)
 DEFAULT_RECV_WINDOW_MS = 10_000
 # WazirX charges 0.2 % maker and taker on spot; exchangeInfo does not say, so it lives here.
 SPOT_FEE = Decimal("0.002")
+ORDER_PATH = "/sapi/v1/order"  # POST creates, GET queries, DELETE cancels
+ORDER_KEYS = OrderKeys(order_id="orderId", client_order_id="clientOrderId", market="symbol")
 
 # Error codes seen from the API (ccxt's and WazirX's own connector tables).
 AUTH_CODES = frozenset({2005, 2078, 2098, 2115})  # bad/missing signature, no permission, clock
@@ -143,26 +151,15 @@ def parse_ticker(raw: Mapping[str, Any], *, symbol: str, now: datetime) -> Ticke
 
 def parse_candle(row: list[Any]) -> Candle:
     """`[time, open, high, low, close, volume]`, time in seconds."""
-    return Candle(
-        open_time=utc_from_epoch(row[0]),
-        open=to_decimal(row[1]),
-        high=to_decimal(row[2]),
-        low=to_decimal(row[3]),
-        close=to_decimal(row[4]),
-        volume=to_decimal(row[5]),
-    )
+    return candle_from_wire(row[0], row[1], row[2], row[3], row[4], row[5])
 
 
 def parse_levels(
     rows: Iterable[list[Any]], *, best_first_descending: bool, limit: int
 ) -> tuple[tuple[Decimal, Decimal], ...]:
     """Book levels `[[price, amount], ...]`, sorted best first and cut to `limit`."""
-    levels = sorted(
-        ((to_decimal(p), to_decimal(a)) for p, a, *_ in rows),
-        key=lambda level: level[0],
-        reverse=best_first_descending,
-    )
-    return tuple(levels[:limit])
+    pairs = ((price, amount) for price, amount, *_ in rows)
+    return tuple(best_first(pairs, descending=best_first_descending)[:limit])
 
 
 def order_params(request: OrderRequest, market: MarketInfo) -> dict[str, str]:
@@ -194,21 +191,16 @@ def order_params(request: OrderRequest, market: MarketInfo) -> dict[str, str]:
 
 def parse_order(raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
     """An order object (create, query and cancel all answer with one)."""
-    status_text = str(raw["status"])
-    if status_text not in _STATUSES:
-        raise VenueError(f"wazirx: unknown order status {status_text!r}")
+    status = order_status(raw["status"], _STATUSES, venue="wazirx")
     amount = to_decimal(raw.get("origQty", raw.get("quantity")))
     filled = optional_decimal(raw.get("executedQty")) or Decimal(0)
-    status = _STATUSES[status_text]
-    if status == VenueOrderStatus.OPEN and filled > 0:
-        status = VenueOrderStatus.PARTIALLY_FILLED
     return OrderAck(
         exchange_order_id=str(raw["id"]),
         client_order_id=str(raw.get("clientOrderId") or ""),
         symbol=symbol,
         side=OrderSide(str(raw["side"]).lower()),
         type=_ORDER_TYPES.get(str(raw["type"]), OrderType.LIMIT),
-        status=status,
+        status=with_fills(status, filled),
         amount=amount,
         filled=filled,
         price=optional_decimal(raw.get("price")),
@@ -219,9 +211,8 @@ def parse_order(raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
 
 def raise_api_error(answer: HttpAnswer, *, order_write: bool) -> None:
     """Map a WazirX 4xx (`{"code", "message"}`) to the venue errors."""
-    payload = answer.payload if isinstance(answer.payload, Mapping) else {}
-    code = payload.get("code")
-    message = str(payload.get("message") or answer.text[:200] or f"HTTP {answer.status}")
+    code = error_payload(answer).get("code")
+    message = error_message(answer)
     code_number = (
         int(code) if isinstance(code, int | str) and str(code).lstrip("-").isdigit() else 0
     )
@@ -233,12 +224,12 @@ def raise_api_error(answer: HttpAnswer, *, order_write: bool) -> None:
         raise OrderNotFound(f"wazirx: {message}")
     if code_number in UNKNOWN_SYMBOL_CODES:
         raise UnknownSymbol(f"wazirx: {message}")
-    if order_write and 400 <= answer.status < 500:
-        if code_number in INSUFFICIENT_FUNDS_CODES:
-            raise OrderRejected(message, code=INSUFFICIENT_FUNDS)
-        if looks_like_duplicate_client_id(message):
-            raise OrderRejected(message, code=DUPLICATE_CLIENT_ORDER_ID)
-        raise OrderRejected(message)
+    raise_if_order_refused(
+        answer,
+        message,
+        order_write=order_write,
+        insufficient_funds=code_number in INSUFFICIENT_FUNDS_CODES,
+    )
     raise VenueError(f"wazirx: HTTP {answer.status} code {code}: {message}")
 
 
@@ -246,10 +237,15 @@ def raise_api_error(answer: HttpAnswer, *, order_write: bool) -> None:
 
 
 class WazirXVenue(HttpVenue):
-    """WazirX spot. Order creation places at most one order per client order id
-    (see `HttpVenue._create_idempotently`); reads retry transient errors."""
+    """WazirX spot: one base URL, HMAC-signed query or form parameters with a `recvWindow`.
+
+    The order workflow and its guarantees (at most one order per client order id, idempotent
+    cancel, retried reads) are `HttpVenue`'s; this class supplies the WazirX wire only.
+    """
 
     exchange_id = "wazirx"
+    order_keys = ORDER_KEYS
+    timeframes = TIMEFRAMES
 
     def __init__(
         self,
@@ -262,22 +258,21 @@ class WazirXVenue(HttpVenue):
         clock: Clock = time.time,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(timeout_s=timeout_s, sleep=sleep, clock=clock, retry=retry)
-        self._credentials = credentials
-        self._base_url = base_url
+        super().__init__(
+            credentials,
+            base_url=base_url,
+            timeout_s=timeout_s,
+            sleep=sleep,
+            clock=clock,
+            retry=retry,
+        )
         self._recv_window_ms = recv_window_ms
 
     # -- request building --
 
-    def _public(self, path: str, params: Mapping[str, object] | None = None) -> Any:
-        url = build_url(self._base_url, path, params)
-        return self._call(lambda: HttpCall("GET", url))
-
     def _signed(self, method: str, path: str, params: Mapping[str, str]) -> Callable[[], HttpCall]:
         """A builder that signs afresh (new timestamp) each time it is called."""
-        credentials = self._credentials
-        if credentials is None:
-            raise VenueAuthError("wazirx: this account has no API key")
+        credentials = self._require_credentials()
 
         def build() -> HttpCall:
             signed = sign_params(
@@ -299,150 +294,75 @@ class WazirXVenue(HttpVenue):
 
         return build
 
+    def _raise_api_error(self, answer: HttpAnswer, *, order_write: bool) -> None:
+        raise_api_error(answer, order_write=order_write)
+
     # -- market data --
 
     def _fetch_markets(self) -> Iterable[MarketInfo]:
-        payload = self._public("/sapi/v1/exchangeInfo")
+        payload = self._get("/sapi/v1/exchangeInfo")
         return [parse_market(raw) for raw in payload["symbols"]]
 
     def fetch_ticker(self, symbol: str) -> Ticker:
         market = self.market(symbol)
-        raw = self._public("/sapi/v1/ticker/24hr", {"symbol": market.exchange_symbol})
+        raw = self._get("/sapi/v1/ticker/24hr", {"symbol": market.exchange_symbol})
         return parse_ticker(raw, symbol=symbol, now=self._now())
 
     def fetch_tickers(self, symbols: list[str] | None = None) -> dict[str, Ticker]:
-        by_id = {m.exchange_symbol: m.symbol for m in self.load_markets().values()}
-        wanted = set(symbols) if symbols is not None else None
-        now = self._now()
-        result: dict[str, Ticker] = {}
-        for raw in self._public("/sapi/v1/tickers/24hr"):
-            symbol = by_id.get(raw.get("symbol"))
-            if symbol is not None and (wanted is None or symbol in wanted):
-                result[symbol] = parse_ticker(raw, symbol=symbol, now=now)
-        return result
+        return self._select_tickers(
+            symbols,
+            key="symbol",
+            fetch=lambda: self._get("/sapi/v1/tickers/24hr"),
+            parse=lambda raw, symbol, now: parse_ticker(raw, symbol=symbol, now=now),
+        )
 
-    def fetch_ohlcv(
-        self,
-        symbol: str,
-        timeframe: str,
-        *,
-        since: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[Candle]:
-        """Candles oldest first; `since` is inclusive."""
-        if timeframe not in TIMEFRAMES:
-            raise VenueError(f"wazirx has no {timeframe} candles")
+    def _fetch_candles(
+        self, symbol: str, timeframe: str, since: datetime | None, limit: int | None
+    ) -> Iterable[Candle]:
         market = self.market(symbol)
-        params: dict[str, object] = {"symbol": market.exchange_symbol, "interval": timeframe}
-        if since is not None:
-            params["startTime"] = int(since.timestamp())  # seconds on this endpoint
-        if limit is not None:
-            params["limit"] = limit
-        rows = self._public("/sapi/v1/klines", params)
-        return sorted((parse_candle(row) for row in rows), key=lambda c: c.open_time)
+        params = {
+            "symbol": market.exchange_symbol,
+            "interval": timeframe,
+            # Seconds on this endpoint. A None is left out of the query.
+            "startTime": int(since.timestamp()) if since is not None else None,
+            "limit": limit,
+        }
+        return (parse_candle(row) for row in self._get("/sapi/v1/klines", params))
 
     def fetch_order_book(self, symbol: str, *, limit: int = 20) -> OrderBook:
         market = self.market(symbol)
         # The endpoint takes only some depths: ask for the next one up and cut.
         depth = next((d for d in DEPTH_LIMITS if d >= limit), DEPTH_LIMITS[-1])
-        raw = self._public("/sapi/v1/depth", {"symbol": market.exchange_symbol, "limit": depth})
+        raw = self._get("/sapi/v1/depth", {"symbol": market.exchange_symbol, "limit": depth})
         return OrderBook(
             symbol=symbol,
             bids=parse_levels(raw.get("bids") or (), best_first_descending=True, limit=limit),
             asks=parse_levels(raw.get("asks") or (), best_first_descending=False, limit=limit),
-            timestamp=utc_from_epoch(raw["timestamp"]) if raw.get("timestamp") else self._now(),
+            timestamp=self._stamped(raw),
         )
 
     # -- account --
 
     def fetch_balance(self) -> list[Balance]:
         rows = self._call(self._signed("GET", "/sapi/v1/funds", {}))
-        return [
-            Balance(
-                asset=str(row["asset"]).upper(),
-                free=to_decimal(row["free"]),
-                locked=to_decimal(row["locked"]),
-            )
-            for row in rows
-        ]
+        return balances_from_rows(rows, asset="asset", free="free", locked="locked")
 
     def fetch_key_permissions(self) -> KeyPermissions | None:
         return None  # WazirX does not expose what a key may do
 
-    # -- orders --
+    # -- orders: the wire of `HttpVenue.create_order`, `cancel_order` and `fetch_order` --
 
-    def create_order(self, request: OrderRequest) -> OrderAck:
-        market = self.market(request.symbol)
-        params = order_params(request, market)
-        build = self._signed("POST", "/sapi/v1/order", params)
+    def _create_call(self, request: OrderRequest, market: MarketInfo) -> Callable[[], HttpCall]:
+        return self._signed("POST", ORDER_PATH, order_params(request, market))
 
-        def submit() -> OrderAck:
-            raw = self._call(build, order_write=True, retry=False)
-            return parse_order(raw, symbol=request.symbol)
+    def _cancel_call(
+        self, market: MarketInfo, reference: Mapping[str, str]
+    ) -> Callable[[], HttpCall]:
+        return self._signed("DELETE", ORDER_PATH, {"symbol": market.exchange_symbol, **reference})
 
-        def lookup() -> OrderAck:
-            return self._query(market, None, request.client_order_id, retry=False)
+    def _query_call(self, reference: Mapping[str, str]) -> Callable[[], HttpCall]:
+        # No symbol: the venue finds the order by id alone; `_query` checks its market.
+        return self._signed("GET", ORDER_PATH, reference)
 
-        return self._create_idempotently(request, submit=submit, lookup=lookup)
-
-    def cancel_order(
-        self,
-        *,
-        symbol: str,
-        exchange_order_id: str | None = None,
-        client_order_id: str | None = None,
-    ) -> OrderAck:
-        """Cancel and return the order as the venue now has it.
-
-        Idempotent: if the venue refuses because the order is already cancelled (say a retried
-        cancel whose first answer was lost), the cancelled order is returned.
-        """
-        market = self.market(symbol)
-        params = {
-            "symbol": market.exchange_symbol,
-            **_order_ref(exchange_order_id, client_order_id),
-        }
-        try:
-            raw = self._call(self._signed("DELETE", "/sapi/v1/order", params), order_write=True)
-        except OrderRejected:
-            ack = self._query(market, exchange_order_id, client_order_id)
-            if ack.status != VenueOrderStatus.CANCELED:
-                raise
-            return ack
-        return parse_order(raw, symbol=market.symbol)
-
-    def fetch_order(
-        self,
-        *,
-        symbol: str,
-        exchange_order_id: str | None = None,
-        client_order_id: str | None = None,
-    ) -> OrderAck:
-        return self._query(self.market(symbol), exchange_order_id, client_order_id)
-
-    def _query(
-        self,
-        market: MarketInfo,
-        exchange_order_id: str | None,
-        client_order_id: str | None,
-        *,
-        retry: bool = True,
-    ) -> OrderAck:
-        """The order by either id; `OrderNotFound` if the venue has it in another market."""
-        params = _order_ref(exchange_order_id, client_order_id)
-        raw = self._call(self._signed("GET", "/sapi/v1/order", params), retry=retry)
-        if raw.get("symbol") not in (None, market.exchange_symbol):
-            raise OrderNotFound(f"wazirx: that order is not in {market.symbol}")
-        return parse_order(raw, symbol=market.symbol)
-
-    def _raise_api_error(self, answer: HttpAnswer, *, order_write: bool) -> None:
-        raise_api_error(answer, order_write=order_write)
-
-
-def _order_ref(exchange_order_id: str | None, client_order_id: str | None) -> dict[str, str]:
-    """`orderId` if known (the venue's own key), else `clientOrderId`."""
-    if exchange_order_id:
-        return {"orderId": exchange_order_id}
-    if client_order_id:
-        return {"clientOrderId": client_order_id}
-    raise OrderNotFound("wazirx: give an exchange order id or a client order id")
+    def _parse_order(self, raw: Mapping[str, Any], *, symbol: str) -> OrderAck:
+        return parse_order(raw, symbol=symbol)

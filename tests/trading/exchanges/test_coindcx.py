@@ -1,20 +1,25 @@
-"""CoinDCXVenue against the loopback CoinDCX: real HTTP, real signatures, injected faults."""
+"""CoinDCXVenue against the loopback CoinDCX: real HTTP, real signatures, injected faults.
+
+`TestCoinDCX` runs the shared `VenueContract` plus the CoinDCX-specific checks below; the wire
+helpers are tested on their own at the end.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from tests.trading.exchanges.venue_contract import VenueContract
 from trading.exchanges.base import (
     Credentials,
     OrderRequest,
     OrderSide,
     OrderType,
     TimeInForce,
-    Venue,
     VenueOrderStatus,
 )
 from trading.exchanges.coindcx import CoinDCXVenue, sign_body
@@ -24,13 +29,9 @@ from trading.exchanges.errors import (
     UnknownSymbol,
     VenueAuthError,
     VenueError,
-    VenueRateLimited,
-    VenueUnavailable,
 )
 from trading.exchanges.http_venue import (
     DUPLICATE_CLIENT_ORDER_ID,
-    INSUFFICIENT_FUNDS,
-    UNSUPPORTED_ORDER,
     clean_step,
     json_dumps,
     json_loads,
@@ -49,39 +50,6 @@ from trading.exchanges.loopback.coindcx_server import (
 CREATE = "/exchange/v1/orders/create"
 STATUS = "/exchange/v1/orders/status"
 ORDER_NOT_FOUND = {"code": 404, "message": "Order not found", "status": "error"}
-
-
-@pytest.fixture
-def server() -> Iterator[CoinDCXLoopback]:
-    with start_coindcx_server() as handle:
-        yield handle
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    """Every backoff the venue asked for, instead of sleeping through it."""
-    return []
-
-
-def make_venue(
-    server: CoinDCXLoopback,
-    sleeps: list[float],
-    *,
-    secret: str = SECRET,
-    timeout_s: float = 5.0,
-) -> CoinDCXVenue:
-    return CoinDCXVenue(
-        Credentials(api_key=API_KEY, secret=secret),
-        base_url=server.url,
-        public_url=server.public_url,
-        timeout_s=timeout_s,
-        sleep=sleeps.append,
-    )
-
-
-@pytest.fixture
-def venue(server: CoinDCXLoopback, sleeps: list[float]) -> CoinDCXVenue:
-    return make_venue(server, sleeps)
 
 
 def order(
@@ -107,456 +75,287 @@ def creates(server: CoinDCXLoopback) -> int:
     return server.requests.count(("POST", CREATE))
 
 
-# --- market data -------------------------------------------------------------------------------
+class TestCoinDCX(VenueContract[CoinDCXVenue, CoinDCXLoopback]):
+    exchange_id = "coindcx"
+    api_key = API_KEY
+    secret = SECRET
+    symbol = "BTC/USDT"
+    quote = "USDT"
+    limit_price = "59000"
+    other_price = "58000"
+    other_market = ("BTC/INR", "4900000")
+    create_call = ("POST", CREATE)
+    lookup_call = ("POST", STATUS)
+    balance_call = ("POST", "/exchange/v1/users/balances")
+    cancelled_status = "cancelled"
+    bad_signature_words = "Invalid credentials"
+    insufficient_funds_reason = "Insufficient funds"
 
+    def start_server(self) -> AbstractContextManager[CoinDCXLoopback]:
+        return start_coindcx_server()
 
-def test_markets_carry_precision_limits_and_status(venue: CoinDCXVenue) -> None:
-    # when
-    markets = venue.load_markets()
+    def connect(
+        self,
+        server: CoinDCXLoopback,
+        credentials: Credentials,
+        *,
+        sleep: Callable[[float], None],
+        timeout_s: float,
+    ) -> CoinDCXVenue:
+        return CoinDCXVenue(
+            credentials,
+            base_url=server.url,
+            public_url=server.public_url,
+            timeout_s=timeout_s,
+            sleep=sleep,
+        )
 
-    # then: CoinDCX's target currency is our base, its base currency our quote
-    btc = markets["BTC/USDT"]
-    assert btc.exchange_symbol == "BTCUSDT"
-    assert (btc.base, btc.quote) == ("BTC", "USDT")
-    assert btc.price_tick == Decimal("0.01")
-    assert btc.amount_step == Decimal("0.00001")
-    assert btc.min_amount == Decimal("0.0001")
-    assert btc.max_amount == Decimal(90_000_000)
-    assert btc.min_cost == Decimal(5)
-    assert btc.active
-    inr = markets["BTC/INR"]
-    assert (inr.exchange_symbol, inr.price_tick, inr.min_cost) == ("BTCINR", 1, 100)
-    assert inr.price_tick.as_tuple().exponent == 0
-    assert markets["USDT/INR"].min_amount == Decimal(1)
-    assert not markets["XRP/INR"].active
+    # --- market data ---------------------------------------------------------------------------
 
+    def test_markets_carry_precision_limits_and_status(self, venue: CoinDCXVenue) -> None:
+        # when
+        markets = venue.load_markets()
 
-def test_unknown_symbol(venue: CoinDCXVenue) -> None:
-    with pytest.raises(UnknownSymbol):
-        venue.fetch_order_book("DOGE/USDT")
+        # then: CoinDCX's target currency is our base, its base currency our quote
+        btc = markets["BTC/USDT"]
+        assert btc.exchange_symbol == "BTCUSDT"
+        assert (btc.base, btc.quote) == ("BTC", "USDT")
+        assert btc.price_tick == Decimal("0.01")
+        assert btc.amount_step == Decimal("0.00001")
+        assert btc.min_amount == Decimal("0.0001")
+        assert btc.max_amount == Decimal(90_000_000)
+        assert btc.min_cost == Decimal(5)
+        assert btc.active
+        inr = markets["BTC/INR"]
+        assert (inr.exchange_symbol, inr.price_tick, inr.min_cost) == ("BTCINR", 1, 100)
+        assert inr.price_tick.as_tuple().exponent == 0
+        assert markets["USDT/INR"].min_amount == Decimal(1)
+        assert not markets["XRP/INR"].active
 
+    def test_unknown_symbol(self, venue: CoinDCXVenue) -> None:
+        with pytest.raises(UnknownSymbol):
+            venue.fetch_order_book("DOGE/USDT")
 
-def test_ticker(venue: CoinDCXVenue) -> None:
-    # when
-    ticker = venue.fetch_ticker("BTC/INR")
+    def test_ticker(self, venue: CoinDCXVenue) -> None:
+        # when
+        ticker = venue.fetch_ticker("BTC/INR")
 
-    # then
-    assert ticker.last == Decimal(5_000_000)
-    assert (ticker.bid, ticker.ask) == (Decimal(4_999_999), Decimal(5_000_001))
-    assert ticker.change_pct == Decimal("1.486")
-    assert ticker.quote_volume == Decimal(15_000_000)
-    assert ticker.base_volume is None
-    assert ticker.timestamp.tzinfo is UTC
-    assert abs(datetime.now(tz=UTC) - ticker.timestamp) < timedelta(minutes=1)
+        # then
+        assert ticker.last == Decimal(5_000_000)
+        assert (ticker.bid, ticker.ask) == (Decimal(4_999_999), Decimal(5_000_001))
+        assert ticker.change_pct == Decimal("1.486")
+        assert ticker.quote_volume == Decimal(15_000_000)
+        assert ticker.base_volume is None
+        assert ticker.timestamp.tzinfo is UTC
+        assert abs(datetime.now(tz=UTC) - ticker.timestamp) < timedelta(minutes=1)
 
+    def test_tickers_for_some_or_all_markets(self, venue: CoinDCXVenue) -> None:
+        everything = venue.fetch_tickers()
+        some = venue.fetch_tickers(["USDT/INR"])
 
-def test_tickers_for_some_or_all_markets(venue: CoinDCXVenue) -> None:
-    everything = venue.fetch_tickers()
-    some = venue.fetch_tickers(["USDT/INR"])
+        assert set(everything) == {"BTC/USDT", "BTC/INR", "USDT/INR", "XRP/INR"}
+        assert set(some) == {"USDT/INR"}
+        assert some["USDT/INR"].last == Decimal("90.50")
 
-    assert set(everything) == {"BTC/USDT", "BTC/INR", "USDT/INR", "XRP/INR"}
-    assert set(some) == {"USDT/INR"}
-    assert some["USDT/INR"].last == Decimal("90.50")
+    def test_candles_since_a_time_oldest_first(
+        self, venue: CoinDCXVenue, server: CoinDCXLoopback
+    ) -> None:
+        # given
+        since = datetime.now(tz=UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
 
+        # when
+        candles = venue.fetch_ohlcv("BTC/USDT", "5m", since=since, limit=4)
 
-def test_candles_since_a_time_oldest_first(venue: CoinDCXVenue, server: CoinDCXLoopback) -> None:
-    # given
-    since = datetime.now(tz=UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
+        # then: the venue answers newest first; we return oldest first
+        start = since + timedelta(minutes=(-since.minute) % 5)
+        assert [c.open_time for c in candles] == [
+            start + timedelta(minutes=5 * i) for i in range(4)
+        ]
+        assert candles[0].open_time.tzinfo is UTC
+        assert candles[0].volume == Decimal("0.35")
+        assert candles[0].low <= candles[0].close <= candles[0].high
+        assert ("GET", "/market_data/candles") in server.requests  # on the public host
 
-    # when
-    candles = venue.fetch_ohlcv("BTC/USDT", "5m", since=since, limit=4)
+    def test_unsupported_timeframe(self, venue: CoinDCXVenue) -> None:
+        with pytest.raises(VenueError, match="12h"):
+            venue.fetch_ohlcv("BTC/USDT", "12h")
 
-    # then: the venue answers newest first; we return oldest first
-    start = since + timedelta(minutes=(-since.minute) % 5)
-    assert [c.open_time for c in candles] == [start + timedelta(minutes=5 * i) for i in range(4)]
-    assert candles[0].open_time.tzinfo is UTC
-    assert candles[0].volume == Decimal("0.35")
-    assert candles[0].low <= candles[0].close <= candles[0].high
-    assert ("GET", "/market_data/candles") in server.requests  # on the public host
+    def test_order_book_best_first_and_cut_to_limit(self, venue: CoinDCXVenue) -> None:
+        # when
+        book = venue.fetch_order_book("BTC/USDT", limit=2)
 
+        # then
+        assert book.bids == (
+            (Decimal("59999.99"), Decimal("0.75")),
+            (Decimal("59999.98"), Decimal("0.75")),
+        )
+        assert book.asks == (
+            (Decimal("60000.01"), Decimal("0.5")),
+            (Decimal("60000.02"), Decimal("0.5")),
+        )
+        assert book.timestamp.tzinfo is UTC
 
-def test_unsupported_timeframe(venue: CoinDCXVenue) -> None:
-    with pytest.raises(VenueError, match="12h"):
-        venue.fetch_ohlcv("BTC/USDT", "12h")
+    # --- account and orders ----------------------------------------------------------------------
 
+    def test_balances(self, venue: CoinDCXVenue) -> None:
+        balances = {b.asset: b for b in venue.fetch_balance()}
 
-def test_order_book_best_first_and_cut_to_limit(venue: CoinDCXVenue) -> None:
-    # when
-    book = venue.fetch_order_book("BTC/USDT", limit=2)
+        assert balances["USDT"].free == Decimal(1000)
+        assert balances["BTC"].total == Decimal("0.05")
 
-    # then
-    assert book.bids == (
-        (Decimal("59999.99"), Decimal("0.75")),
-        (Decimal("59999.98"), Decimal("0.75")),
+    def test_a_filled_order_cannot_be_cancelled(self, venue: CoinDCXVenue) -> None:
+        # given
+        venue.create_order(order("dcx-filled", type_=OrderType.MARKET, price=None))
+
+        # when / then
+        with pytest.raises(OrderRejected, match="cannot be cancelled"):
+            venue.cancel_order(symbol="BTC/USDT", client_order_id="dcx-filled")
+
+    def test_market_order_fills(self, venue: CoinDCXVenue) -> None:
+        # when
+        ack = venue.create_order(
+            order("dcx-mkt", side=OrderSide.SELL, type_=OrderType.MARKET, price=None)
+        )
+
+        # then
+        assert (ack.type, ack.status) == (OrderType.MARKET, VenueOrderStatus.FILLED)
+        assert ack.filled == Decimal("0.001")
+        assert ack.average_price == Decimal("59999.99")
+        assert ack.price is None
+        balances = {b.asset: b for b in venue.fetch_balance()}
+        assert balances["BTC"].free == Decimal("0.049")
+        assert balances["USDT"].free == Decimal("1059.99999")
+
+    def test_repeating_the_same_create_returns_the_same_order(
+        self, venue: CoinDCXVenue, server: CoinDCXLoopback
+    ) -> None:
+        # given: a caller retrying a market order that in fact went through
+        first = venue.create_order(order("dcx-again", type_=OrderType.MARKET, price=None))
+
+        # when
+        again = venue.create_order(order("dcx-again", type_=OrderType.MARKET, price=None))
+
+        # then
+        assert again == first
+        assert len(server.orders_for("dcx-again")) == 1
+
+    def test_unknown_order(self, venue: CoinDCXVenue) -> None:
+        with pytest.raises(OrderNotFound):
+            venue.fetch_order(symbol="BTC/USDT", exchange_order_id="no-such-order")
+
+    def test_order_needs_some_id(self, venue: CoinDCXVenue) -> None:
+        with pytest.raises(OrderNotFound):
+            venue.cancel_order(symbol="BTC/USDT")
+
+    def test_private_calls_need_credentials(self, server: CoinDCXLoopback) -> None:
+        venue = CoinDCXVenue(None, base_url=server.url, public_url=server.public_url)
+
+        assert venue.fetch_ticker("BTC/USDT").last > 0
+        with pytest.raises(VenueAuthError):
+            venue.fetch_balance()
+
+    def test_order_below_minimum_notional_is_rejected(self, venue: CoinDCXVenue) -> None:
+        with pytest.raises(OrderRejected, match="Total order value"):
+            venue.create_order(order("dcx-tiny", amount="0.0001", price="100"))
+
+    @pytest.fixture(
+        params=[
+            pytest.param((OrderType.STOP_LIMIT, TimeInForce.GTC, "dcx-x"), id="stop_limit_case"),
+            pytest.param((OrderType.STOP_LOSS, TimeInForce.GTC, "dcx-x"), id="stop_market_case"),
+            pytest.param((OrderType.TAKE_PROFIT, TimeInForce.GTC, "dcx-x"), id="take_profit_case"),
+            pytest.param((OrderType.LIMIT, TimeInForce.IOC, "dcx-x"), id="ioc_case"),
+            pytest.param((OrderType.LIMIT, TimeInForce.GTC, "x" * 37), id="long_client_id_case"),
+        ]
     )
-    assert book.asks == (
-        (Decimal("60000.01"), Decimal("0.5")),
-        (Decimal("60000.02"), Decimal("0.5")),
-    )
-    assert book.timestamp.tzinfo is UTC
-
-
-def test_is_a_venue(venue: CoinDCXVenue) -> None:
-    # mypy checks the assignment against the Protocol; the test checks the id.
-    as_venue: Venue = venue
-    assert as_venue.exchange_id == "coindcx"
-
-
-def test_key_permissions_are_not_exposed(venue: CoinDCXVenue) -> None:
-    assert venue.fetch_key_permissions() is None
-
-
-# --- account and orders -------------------------------------------------------------------------
-
-
-def test_balances(venue: CoinDCXVenue) -> None:
-    balances = {b.asset: b for b in venue.fetch_balance()}
-
-    assert balances["USDT"].free == Decimal(1000)
-    assert balances["BTC"].total == Decimal("0.05")
-
-
-def test_limit_order_create_query_cancel(venue: CoinDCXVenue, server: CoinDCXLoopback) -> None:
-    # when
-    ack = venue.create_order(order("dcx-1"))
-
-    # then
-    assert ack.client_order_id == "dcx-1"
-    assert (ack.symbol, ack.side, ack.type) == ("BTC/USDT", OrderSide.BUY, OrderType.LIMIT)
-    assert ack.status == VenueOrderStatus.OPEN
-    assert (ack.amount, ack.filled, ack.price, ack.average_price) == (
-        Decimal("0.001"),
-        0,
-        Decimal(59_000),
-        None,
-    )
-    assert ack.timestamp.tzinfo is UTC
-    assert {b.asset: b for b in venue.fetch_balance()}["USDT"].locked == Decimal(59)
-
-    # when
-    by_client_id = venue.fetch_order(symbol="BTC/USDT", client_order_id="dcx-1")
-    by_exchange_id = venue.fetch_order(symbol="BTC/USDT", exchange_order_id=ack.exchange_order_id)
-
-    # then
-    assert by_client_id == by_exchange_id == ack
-
-    # when
-    cancelled = venue.cancel_order(symbol="BTC/USDT", client_order_id="dcx-1")
-
-    # then
-    assert cancelled.status == VenueOrderStatus.CANCELED
-    assert server.orders[ack.exchange_order_id].status == "cancelled"
-    assert {b.asset: b for b in venue.fetch_balance()}["USDT"].locked == 0
-
-
-def test_cancel_is_idempotent(venue: CoinDCXVenue) -> None:
-    # given
-    ack = venue.create_order(order("dcx-twice"))
-    venue.cancel_order(symbol="BTC/USDT", exchange_order_id=ack.exchange_order_id)
-
-    # when
-    again = venue.cancel_order(symbol="BTC/USDT", exchange_order_id=ack.exchange_order_id)
-
-    # then
-    assert again.status == VenueOrderStatus.CANCELED
-
-
-def test_a_filled_order_cannot_be_cancelled(venue: CoinDCXVenue) -> None:
-    # given
-    venue.create_order(order("dcx-filled", type_=OrderType.MARKET, price=None))
-
-    # when / then
-    with pytest.raises(OrderRejected, match="cannot be cancelled"):
-        venue.cancel_order(symbol="BTC/USDT", client_order_id="dcx-filled")
-
-
-def test_market_order_fills(venue: CoinDCXVenue) -> None:
-    # when
-    ack = venue.create_order(
-        order("dcx-mkt", side=OrderSide.SELL, type_=OrderType.MARKET, price=None)
-    )
-
-    # then
-    assert (ack.type, ack.status) == (OrderType.MARKET, VenueOrderStatus.FILLED)
-    assert ack.filled == Decimal("0.001")
-    assert ack.average_price == Decimal("59999.99")
-    assert ack.price is None
-    balances = {b.asset: b for b in venue.fetch_balance()}
-    assert balances["BTC"].free == Decimal("0.049")
-    assert balances["USDT"].free == Decimal("1059.99999")
-
-
-def test_partly_filled_order(venue: CoinDCXVenue, server: CoinDCXLoopback) -> None:
-    # given
-    ack = venue.create_order(order("dcx-part", amount="0.002"))
-    with server.lock:
-        server.orders[ack.exchange_order_id].filled = Decimal("0.0005")
-
-    # when
-    fetched = venue.fetch_order(symbol="BTC/USDT", client_order_id="dcx-part")
-
-    # then
-    assert fetched.status == VenueOrderStatus.PARTIALLY_FILLED
-    assert fetched.filled == Decimal("0.0005")
-
-
-def test_duplicate_client_order_id_is_refused(venue: CoinDCXVenue, server: CoinDCXLoopback) -> None:
-    # given
-    venue.create_order(order("dcx-dup"))
-
-    # when
-    with pytest.raises(OrderRejected) as caught:
-        venue.create_order(order("dcx-dup", price="58000"))
-
-    # then
-    assert caught.value.code == DUPLICATE_CLIENT_ORDER_ID
-    assert len(server.orders_for("dcx-dup")) == 1
-
-
-def test_repeating_the_same_create_returns_the_same_order(
-    venue: CoinDCXVenue, server: CoinDCXLoopback
-) -> None:
-    # given: a caller retrying a market order that in fact went through
-    first = venue.create_order(order("dcx-again", type_=OrderType.MARKET, price=None))
-
-    # when
-    again = venue.create_order(order("dcx-again", type_=OrderType.MARKET, price=None))
-
-    # then
-    assert again == first
-    assert len(server.orders_for("dcx-again")) == 1
-
-
-def test_unknown_order(venue: CoinDCXVenue) -> None:
-    with pytest.raises(OrderNotFound):
-        venue.fetch_order(symbol="BTC/USDT", exchange_order_id="no-such-order")
-
-
-def test_order_of_another_market_is_not_found(venue: CoinDCXVenue) -> None:
-    venue.create_order(order("dcx-inr", symbol="BTC/INR", price="4900000"))
-
-    with pytest.raises(OrderNotFound):
-        venue.fetch_order(symbol="BTC/USDT", client_order_id="dcx-inr")
-
-
-def test_order_needs_some_id(venue: CoinDCXVenue) -> None:
-    with pytest.raises(OrderNotFound):
-        venue.cancel_order(symbol="BTC/USDT")
-
-
-def test_bad_signature_is_an_auth_error(server: CoinDCXLoopback, sleeps: list[float]) -> None:
-    # given
-    venue = make_venue(server, sleeps, secret="not-the-secret")
-
-    # when / then
-    with pytest.raises(VenueAuthError, match="Invalid credentials"):
-        venue.fetch_balance()
-    with pytest.raises(VenueAuthError):
-        venue.create_order(order("dcx-badsig"))
-    assert server.orders == {}
-    assert sleeps == []
-
-
-def test_private_calls_need_credentials(server: CoinDCXLoopback) -> None:
-    venue = CoinDCXVenue(None, base_url=server.url, public_url=server.public_url)
-
-    assert venue.fetch_ticker("BTC/USDT").last > 0
-    with pytest.raises(VenueAuthError):
-        venue.fetch_balance()
-
-
-def test_insufficient_balance_is_rejected_with_the_reason(
-    venue: CoinDCXVenue, server: CoinDCXLoopback
-) -> None:
-    with pytest.raises(OrderRejected) as caught:
-        venue.create_order(order("dcx-big", amount="1"))
-
-    assert caught.value.code == INSUFFICIENT_FUNDS
-    assert caught.value.reason == "Insufficient funds"
-    assert server.orders == {}
-
-
-def test_order_below_minimum_notional_is_rejected(venue: CoinDCXVenue) -> None:
-    with pytest.raises(OrderRejected, match="Total order value"):
-        venue.create_order(order("dcx-tiny", amount="0.0001", price="100"))
-
-
-@pytest.mark.parametrize(
-    ("type_", "time_in_force", "client_order_id"),
-    [
-        pytest.param(OrderType.STOP_LIMIT, TimeInForce.GTC, "dcx-x", id="stop_limit_case"),
-        pytest.param(OrderType.STOP_LOSS, TimeInForce.GTC, "dcx-x", id="stop_market_case"),
-        pytest.param(OrderType.TAKE_PROFIT, TimeInForce.GTC, "dcx-x", id="take_profit_case"),
-        pytest.param(OrderType.LIMIT, TimeInForce.IOC, "dcx-x", id="ioc_case"),
-        pytest.param(OrderType.LIMIT, TimeInForce.GTC, "x" * 37, id="long_client_id_case"),
-    ],
-)
-def test_unsupported_orders_are_rejected_before_sending(
-    venue: CoinDCXVenue,
-    server: CoinDCXLoopback,
-    type_: OrderType,
-    time_in_force: TimeInForce,
-    client_order_id: str,
-) -> None:
-    # given
-    request = OrderRequest(
-        symbol="BTC/USDT",
-        side=OrderSide.BUY,
-        type=type_,
-        amount=Decimal("0.001"),
-        client_order_id=client_order_id,
-        price=Decimal(59_000),
-        stop_price=Decimal(59_500),
-        time_in_force=time_in_force,
-    )
-
-    # when
-    with pytest.raises(OrderRejected) as caught:
-        venue.create_order(request)
-
-    # then
-    assert caught.value.code == UNSUPPORTED_ORDER
-    assert creates(server) == 0
-
-
-def test_limit_order_needs_a_price(venue: CoinDCXVenue) -> None:
-    with pytest.raises(OrderRejected, match="price"):
-        venue.create_order(order("dcx-noprice", price=None))
-
-
-# --- transient failures ------------------------------------------------------------------------
-
-
-def test_server_errors_are_retried_then_succeed(
-    venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
-) -> None:
-    # given
-    venue.load_markets()
-    server.faults.fail("/market_data/orderbook", status=500, times=3)
-
-    # when
-    book = venue.fetch_order_book("BTC/INR")
-
-    # then
-    assert book.bids
-    assert server.requests.count(("GET", "/market_data/orderbook")) == 4
-    assert len(sleeps) == 3
-
-
-def test_retries_stop_after_five_attempts(
-    venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
-) -> None:
-    server.faults.fail("/exchange/v1/users/balances", status=503, times=5)
-
-    with pytest.raises(VenueUnavailable):
-        venue.fetch_balance()
-    assert server.requests.count(("POST", "/exchange/v1/users/balances")) == 5
-    assert len(sleeps) == 4
-
-
-def test_rate_limit_waits_as_told(
-    venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
-) -> None:
-    # given
-    server.faults.rate_limit("/exchange/ticker", retry_after=2, times=2)
-
-    # when
-    ticker = venue.fetch_ticker("BTC/USDT")
-
-    # then: each wait is at least Retry-After (markets were loaded first, from another path)
-    assert ticker.last == Decimal("60000.00")
-    assert sleeps == [2.0, 2.0]
-
-
-def test_rate_limit_without_retry_after_backs_off(
-    venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
-) -> None:
-    server.faults.rate_limit("/exchange/v1/users/balances", retry_after=None)
-
-    assert venue.fetch_balance()
-    assert len(sleeps) == 1
-    assert 0.125 <= sleeps[0] <= 0.25
-
-
-def test_a_long_retry_after_goes_to_the_caller(
-    venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
-) -> None:
-    server.faults.rate_limit("/exchange/v1/users/balances", retry_after=90)
-
-    with pytest.raises(VenueRateLimited) as caught:
-        venue.fetch_balance()
-    assert caught.value.retry_after == 90
-    assert sleeps == []
-
-
-def test_timeout_after_the_venue_accepted_creates_exactly_one_order(
-    server: CoinDCXLoopback, sleeps: list[float]
-) -> None:
-    # given: the venue stores the order, then answers too late for the client
-    venue = make_venue(server, sleeps, timeout_s=0.3)
-    venue.load_markets()
-    server.faults.stall_after_accept(CREATE, seconds=3)
-
-    # when
-    ack = venue.create_order(order("dcx-timeout"))
-
-    # then: found by client order id, never sent twice
-    assert ack.client_order_id == "dcx-timeout"
-    assert len(server.orders) == 1
-    assert creates(server) == 1
-    assert server.requests.count(("POST", STATUS)) == 1
-
-
-def test_create_after_a_5xx_looks_up_before_resending(
-    venue: CoinDCXVenue, server: CoinDCXLoopback
-) -> None:
-    # given: the create is refused outright once
-    venue.load_markets()
-    server.faults.fail(CREATE, status=503)
-
-    # when
-    ack = venue.create_order(order("dcx-5xx"))
-
-    # then
-    assert ack.status == VenueOrderStatus.OPEN
-    order_calls = [r for r in server.requests if r[1] in (CREATE, STATUS)]
-    assert order_calls == [("POST", CREATE), ("POST", STATUS), ("POST", CREATE)]
-    assert len(server.orders_for("dcx-5xx")) == 1
-
-
-def test_a_lagging_lookup_then_duplicate_returns_the_landed_order(
-    venue: CoinDCXVenue, server: CoinDCXLoopback
-) -> None:
-    # given: the create lands but answers 502, and the first lookup does not see it yet
-    venue.load_markets()
-    server.faults.fail_after_accept(CREATE, status=502)
-    server.faults.fail(STATUS, status=404, payload=ORDER_NOT_FOUND)
-
-    # when
-    ack = venue.create_order(order("dcx-lag"))
-
-    # then: the resend is refused as a duplicate and the landed order is returned
-    assert ack.client_order_id == "dcx-lag"
-    assert ack.status == VenueOrderStatus.OPEN
-    assert len(server.orders) == 1
-    assert creates(server) == 2
-
-
-def test_a_duplicate_of_a_different_order_is_not_taken_for_ours(
-    venue: CoinDCXVenue, server: CoinDCXLoopback
-) -> None:
-    # given: an older order already uses the id; our create fails and the lookup lags
-    venue.create_order(order("dcx-reused", amount="0.001"))
-    server.faults.fail(CREATE, status=503)
-    server.faults.fail(STATUS, status=404, payload=ORDER_NOT_FOUND)
-
-    # when
-    with pytest.raises(OrderRejected) as caught:
-        venue.create_order(order("dcx-reused", amount="0.002"))
-
-    # then
-    assert caught.value.code == DUPLICATE_CLIENT_ORDER_ID
-    assert len(server.orders_for("dcx-reused")) == 1
+    def unsupported_order(self, request: pytest.FixtureRequest) -> OrderRequest:
+        """Market and limit GTC orders only, client order ids of at most 36 characters."""
+        type_, time_in_force, client_order_id = request.param
+        return OrderRequest(
+            symbol="BTC/USDT",
+            side=OrderSide.BUY,
+            type=type_,
+            amount=Decimal("0.001"),
+            client_order_id=client_order_id,
+            price=Decimal(59_000),
+            stop_price=Decimal(59_500),
+            time_in_force=time_in_force,
+        )
+
+    def test_limit_order_needs_a_price(self, venue: CoinDCXVenue) -> None:
+        with pytest.raises(OrderRejected, match="price"):
+            venue.create_order(order("dcx-noprice", price=None))
+
+    # --- transient failures ----------------------------------------------------------------------
+
+    def test_server_errors_are_retried_then_succeed(
+        self, venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
+    ) -> None:
+        # given
+        venue.load_markets()
+        server.faults.fail("/market_data/orderbook", status=500, times=3)
+
+        # when
+        book = venue.fetch_order_book("BTC/INR")
+
+        # then
+        assert book.bids
+        assert server.requests.count(("GET", "/market_data/orderbook")) == 4
+        assert len(sleeps) == 3
+
+    def test_rate_limit_waits_as_told(
+        self, venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
+    ) -> None:
+        # given
+        server.faults.rate_limit("/exchange/ticker", retry_after=2, times=2)
+
+        # when
+        ticker = venue.fetch_ticker("BTC/USDT")
+
+        # then: each wait is at least Retry-After (markets were loaded first, from another path)
+        assert ticker.last == Decimal("60000.00")
+        assert sleeps == [2.0, 2.0]
+
+    def test_rate_limit_without_retry_after_backs_off(
+        self, venue: CoinDCXVenue, server: CoinDCXLoopback, sleeps: list[float]
+    ) -> None:
+        server.faults.rate_limit("/exchange/v1/users/balances", retry_after=None)
+
+        assert venue.fetch_balance()
+        assert len(sleeps) == 1
+        assert 0.125 <= sleeps[0] <= 0.25
+
+    def test_a_lagging_lookup_then_duplicate_returns_the_landed_order(
+        self, venue: CoinDCXVenue, server: CoinDCXLoopback
+    ) -> None:
+        # given: the create lands but answers 502, and the first lookup does not see it yet
+        venue.load_markets()
+        server.faults.fail_after_accept(CREATE, status=502)
+        server.faults.fail(STATUS, status=404, payload=ORDER_NOT_FOUND)
+
+        # when
+        ack = venue.create_order(order("dcx-lag"))
+
+        # then: the resend is refused as a duplicate and the landed order is returned
+        assert ack.client_order_id == "dcx-lag"
+        assert ack.status == VenueOrderStatus.OPEN
+        assert len(server.orders) == 1
+        assert creates(server) == 2
+
+    def test_a_duplicate_of_a_different_order_is_not_taken_for_ours(
+        self, venue: CoinDCXVenue, server: CoinDCXLoopback
+    ) -> None:
+        # given: an older order already uses the id; our create fails and the lookup lags
+        venue.create_order(order("dcx-reused", amount="0.001"))
+        server.faults.fail(CREATE, status=503)
+        server.faults.fail(STATUS, status=404, payload=ORDER_NOT_FOUND)
+
+        # when
+        with pytest.raises(OrderRejected) as caught:
+            venue.create_order(order("dcx-reused", amount="0.002"))
+
+        # then
+        assert caught.value.code == DUPLICATE_CLIENT_ORDER_ID
+        assert len(server.orders_for("dcx-reused")) == 1
 
 
 # --- wire helpers ------------------------------------------------------------------------------

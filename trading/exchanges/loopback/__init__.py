@@ -5,6 +5,12 @@ checks, balances and orders kept in memory, and fault injection. The venue-speci
 `wazirx_server.start_wazirx_server()` and `coindcx_server.start_coindcx_server()`; this module
 holds what they share.
 
+The shared part: the HTTP plumbing and fault injection (`LoopbackHandle`, `Faults`), account
+and order bookkeeping (`place_order` stores an order only if its client order id is free and its
+funds could be locked; `cancel_order` frees what the unfilled rest held), and deterministic
+market data (`candle_times`, `zigzag_prices`). The venue servers keep their wire: routes,
+signature checks, JSON shapes and error bodies.
+
 Invariants: state (`accounts`, `orders`) is only touched under the handle's `lock`; a fault is
 consumed by exactly one matching request; `stop()` releases every stalled response.
 """
@@ -13,13 +19,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import Enum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from trading.exchanges.http_venue import json_dumps
@@ -61,6 +69,13 @@ class LoopbackOrder:
     updated_ms: int
     filled: Decimal = Decimal(0)
     average_price: Decimal | None = None
+
+
+class Refusal(Enum):
+    """Why `LoopbackHandle.place_order` stored nothing; each venue answers in its own words."""
+
+    DUPLICATE_CLIENT_ORDER_ID = "duplicate_client_order_id"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
 
 
 @dataclass(frozen=True)
@@ -172,6 +187,10 @@ class LoopbackHandle:
     `requests` logs every (method, path) received, in order, faulted ones included.
     """
 
+    # How requests name an order: the venue's own id and the client order id (set per venue).
+    order_id_key: ClassVar[str]
+    client_order_id_key: ClassVar[str]
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.accounts: dict[str, LoopbackAccount] = {}
@@ -196,6 +215,100 @@ class LoopbackHandle:
 
     def _stall(self, seconds: float) -> None:
         self._stopping.wait(seconds)
+
+    # -- accounts and orders (the venue's routes call these under `lock`) --
+
+    def next_order_id(self) -> str:
+        """A fresh id in the venue's format; called only for an order that is stored."""
+        raise NotImplementedError
+
+    def add_account(self, api_key: str, secret: str, balances: Mapping[str, Decimal]) -> None:
+        """An API key with its secret and free balances (asset -> amount), nothing locked."""
+        holdings = {asset: Holding(amount) for asset, amount in balances.items()}
+        self.accounts[api_key] = LoopbackAccount(secret=secret, balances=holdings)
+
+    def find_order(self, api_key: str, params: Mapping[str, Any]) -> LoopbackOrder | None:
+        """The first of `api_key`'s orders that `params` names, by own id or client order id.
+
+        A key absent from `params` reads None, which matches no order (ids are strings)."""
+        order_id = params.get(self.order_id_key)
+        client_order_id = params.get(self.client_order_id_key)
+        for order in self.orders.values():
+            if order.api_key == api_key and (
+                order.id == order_id or order.client_order_id == client_order_id
+            ):
+                return order
+        return None
+
+    def place_order(
+        self,
+        account: LoopbackAccount,
+        *,
+        api_key: str,
+        client_order_id: str,
+        market: str,
+        side: str,
+        type_: str,
+        amount: Decimal,
+        price: Decimal | None,
+        stop_price: Decimal | None,
+        status: str,
+        funds: tuple[str, Decimal],
+    ) -> LoopbackOrder | Refusal:
+        """Store a validated order that locks `funds` (asset, amount); or store nothing and say
+        why: its (non-empty) client order id is taken by `api_key`, or the funds are short."""
+        with self.lock:
+            if client_order_id and any(
+                o.api_key == api_key and o.client_order_id == client_order_id
+                for o in self.orders.values()
+            ):
+                return Refusal.DUPLICATE_CLIENT_ORDER_ID
+            if not lock_funds(account, *funds):
+                return Refusal.INSUFFICIENT_FUNDS
+            now = now_ms()
+            order = LoopbackOrder(
+                id=self.next_order_id(),
+                client_order_id=client_order_id,
+                api_key=api_key,
+                market=market,
+                side=side,
+                type=type_,
+                amount=amount,
+                price=price,
+                stop_price=stop_price,
+                status=status,
+                created_ms=now,
+                updated_ms=now,
+            )
+            self.orders[order.id] = order
+            return order
+
+    def cancel_order(
+        self, account: LoopbackAccount, order: LoopbackOrder, *, base: str, quote: str, status: str
+    ) -> None:
+        """Cancel an open `order`: free what its unfilled rest locked, set `status`, stamp it."""
+        with self.lock:
+            rest = order.amount - order.filled
+            if order.side == "buy":
+                unlock_funds(account, quote, (order.price or Decimal(0)) * rest)
+            else:
+                unlock_funds(account, base, rest)
+            order.status = status
+            order.updated_ms = now_ms()
+
+    def answer_order_query(
+        self,
+        api_key: str,
+        params: Mapping[str, Any],
+        *,
+        show: Callable[[LoopbackOrder], Any],
+        not_found: Response,
+    ) -> Response:
+        """An order-status route: 200 with the order `params` names, shown by `show`, else
+        `not_found`."""
+        with self.lock:
+            order = self.find_order(api_key, params)
+            return not_found if order is None else Response(200, show(order))
 
     def orders_for(self, client_order_id: str) -> list[LoopbackOrder]:
         """Every stored order with that client order id (a test asserts there is one)."""
@@ -315,3 +428,49 @@ def unlock_funds(account: LoopbackAccount, asset: str, amount: Decimal) -> None:
     holding = account.balances.setdefault(asset, Holding(Decimal(0)))
     holding.locked -= amount
     holding.free += amount
+
+
+def funds_for(
+    side: str, *, base: str, quote: str, amount: Decimal, price: Decimal
+) -> tuple[str, Decimal]:
+    """What an order locks: `price * amount` of the quote asset to buy, `amount` of the base
+    asset to sell (the pair `place_order` takes as `funds`)."""
+    return (quote, price * amount) if side == "buy" else (base, amount)
+
+
+# --- deterministic market data -------------------------------------------------------------------
+
+
+def now_ms() -> int:
+    """The loopback venues' clock, in epoch milliseconds (the real one: they check timestamps)."""
+    return int(time.time() * 1000)
+
+
+def candle_times(params: Mapping[str, str], *, step: int, now: int, max_limit: int) -> list[int]:
+    """Open times, oldest first, of the candles a request asks for, in the unit of `step`.
+
+    With `startTime`: from the first candle start at or after it, at most `limit`. Without: the
+    last `limit` candles up to `endTime` (default `now`). `limit` defaults to 500, capped at
+    `max_limit`.
+    """
+    limit = min(int(params.get("limit", "500")), max_limit)
+    end = int(params.get("endTime", str(now))) // step * step
+    if "startTime" in params:
+        start = -(-int(params["startTime"]) // step) * step  # round up to a candle start
+        return list(range(start, end + 1, step))[:limit]
+    return list(range(end - (limit - 1) * step, end + 1, step))
+
+
+def zigzag_prices(
+    last: Decimal, tick: Decimal, open_time: int, step: int
+) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """(open, high, low, close) of a deterministic candle: a small zig-zag around `last`, in
+    ticks. The same `open_time` always gives the same candle."""
+    wobble = Decimal((open_time // step) % 7 - 3) / 1000
+    price = (last * (1 + wobble)).quantize(tick)
+    return (
+        price,
+        (price * Decimal("1.002")).quantize(tick),
+        (price * Decimal("0.998")).quantize(tick),
+        (price * Decimal("1.001")).quantize(tick),
+    )

@@ -24,11 +24,14 @@ from trading.exchanges.loopback import (
     LoopbackAccount,
     LoopbackHandle,
     LoopbackOrder,
+    Refusal,
     Request,
     Response,
     Route,
-    lock_funds,
-    unlock_funds,
+    candle_times,
+    funds_for,
+    now_ms,
+    zigzag_prices,
 )
 
 API_KEY = "coindcx-loopback-key"
@@ -121,17 +124,14 @@ SignedRoute = Callable[[str, LoopbackAccount, dict[str, Any]], Response]
 class CoinDCXLoopback(LoopbackHandle):
     """The running loopback CoinDCX: `url` is the API host, `public_url` the market-data host."""
 
+    order_id_key = "id"
+    client_order_id_key = "client_order_id"
+
     def __init__(self) -> None:
         super().__init__()
-        self.accounts[API_KEY] = LoopbackAccount(
-            secret=SECRET,
-            balances={
-                "USDT": Holding(Decimal(1_000)),
-                "INR": Holding(Decimal(500_000)),
-                "BTC": Holding(Decimal("0.05")),
-            },
-        )
-        self._seq = itertools.count(1)
+        balances = {"USDT": Decimal(1_000), "INR": Decimal(500_000), "BTC": Decimal("0.05")}
+        self.add_account(API_KEY, SECRET, balances)
+        self._seq = itertools.count(1)  # order ids: the UUIDs numbered 1, 2, ...
         self.url = self._serve(
             {
                 ("GET", "/exchange/v1/markets_details"): self._markets_details,
@@ -170,7 +170,7 @@ class CoinDCXLoopback(LoopbackHandle):
                 stamp = int(body["timestamp"])
             except (ValueError, KeyError, TypeError):
                 return _error(400, "Invalid Request.")
-            if abs(_now_ms() - stamp) > TIMESTAMP_WINDOW_MS:
+            if abs(now_ms() - stamp) > TIMESTAMP_WINDOW_MS:
                 return _error(400, "Request timestamp is too old or in the future")
             return route(api_key, account, body)
 
@@ -230,13 +230,7 @@ class CoinDCXLoopback(LoopbackHandle):
         step = INTERVAL_MS.get(params.get("interval", ""))
         if market is None or step is None:
             return _error(422, "Invalid Request")
-        limit = min(int(params.get("limit", "500")), 1000)
-        end = int(params.get("endTime", str(_now_ms()))) // step * step
-        if "startTime" in params:
-            start = -(-int(params["startTime"]) // step) * step
-            times = list(range(start, end + 1, step))[:limit]
-        else:
-            times = list(range(end - (limit - 1) * step, end + 1, step))
+        times = candle_times(params, step=step, now=now_ms(), max_limit=1000)  # milliseconds
         rows = [_candle(market, t, step) for t in reversed(times)]  # newest first, as documented
         return Response(200, rows)
 
@@ -249,7 +243,7 @@ class CoinDCXLoopback(LoopbackHandle):
         return Response(
             200,
             {
-                "timestamp": _now_ms(),
+                "timestamp": now_ms(),
                 "bids": {str(p): str(q) for p, q in sorted(bids.items(), reverse=True)},
                 "asks": {str(p): str(q) for p, q in sorted(asks.items(), reverse=True)},
             },
@@ -292,35 +286,38 @@ class CoinDCXLoopback(LoopbackHandle):
         if (price or fill_price) * quantity < market.min_notional:
             return _error(422, f"Total order value should be more than {market.min_notional}")
         client_order_id = str(body.get("client_order_id") or "")
-        with self.lock:
-            if client_order_id and any(
-                o.api_key == api_key and o.client_order_id == client_order_id
-                for o in self.orders.values()
-            ):
-                return _error(422, "Client order id already exists")
-            spend_asset = market.base if side == "buy" else market.target
-            spend = (price or fill_price) * quantity if side == "buy" else quantity
-            if not lock_funds(account, spend_asset, spend):
-                return _error(422, "Insufficient funds")
-            now = _now_ms()
-            order = LoopbackOrder(
-                id=str(uuid.UUID(int=next(self._seq))),
-                client_order_id=client_order_id,
+        # CoinDCX's base currency is our quote: a buy spends it, a sell spends the target.
+        funds = funds_for(
+            str(side),
+            base=market.target,
+            quote=market.base,
+            amount=quantity,
+            price=price or fill_price,
+        )
+        with self.lock:  # a market order fills in the same step as it is placed
+            placed = self.place_order(
+                account,
                 api_key=api_key,
+                client_order_id=client_order_id,
                 market=market.name,
                 side=str(side),
-                type=str(kind),
+                type_=str(kind),
                 amount=quantity,
                 price=price,
                 stop_price=None,
                 status="open",
-                created_ms=now,
-                updated_ms=now,
+                funds=funds,
             )
+            if placed is Refusal.DUPLICATE_CLIENT_ORDER_ID:
+                return _error(422, "Client order id already exists")
+            if placed is Refusal.INSUFFICIENT_FUNDS:
+                return _error(422, "Insufficient funds")
             if kind == "market_order":
-                self._fill(account, market, order, fill_price, spend_asset, spend)
-            self.orders[order.id] = order
-            return Response(200, {"orders": [_order_json(order)]})
+                self._fill(account, market, placed, fill_price, *funds)
+            return Response(200, {"orders": [_order_json(placed)]})
+
+    def next_order_id(self) -> str:
+        return str(uuid.UUID(int=next(self._seq)))
 
     def _fill(
         self,
@@ -340,38 +337,20 @@ class CoinDCXLoopback(LoopbackHandle):
         order.average_price = price
         order.status = "filled"
 
-    def _find(self, api_key: str, body: dict[str, Any]) -> LoopbackOrder | None:
-        for order in self.orders.values():
-            if order.api_key != api_key:
-                continue
-            if "id" in body and order.id == body["id"]:
-                return order
-            if "client_order_id" in body and order.client_order_id == body["client_order_id"]:
-                return order
-        return None
-
     def _status(self, api_key: str, account: LoopbackAccount, body: dict[str, Any]) -> Response:
-        with self.lock:
-            order = self._find(api_key, body)
-            if order is None:
-                return _error(404, "Order not found")
-            return Response(200, _order_json(order))
+        not_found = _error(404, "Order not found")
+        return self.answer_order_query(api_key, body, show=_order_json, not_found=not_found)
 
     def _cancel(self, api_key: str, account: LoopbackAccount, body: dict[str, Any]) -> Response:
         with self.lock:
-            order = self._find(api_key, body)
+            order = self.find_order(api_key, body)
             if order is None:
                 return _error(404, "Order not found")
             if order.status not in ("init", "open", "partially_filled"):
                 return _error(422, "This order cannot be cancelled")
             market = MARKETS[order.market]
-            rest = order.amount - order.filled
-            if order.side == "buy":
-                unlock_funds(account, market.base, (order.price or Decimal(0)) * rest)
-            else:
-                unlock_funds(account, market.target, rest)
-            order.status = "cancelled" if order.filled == 0 else "partially_cancelled"
-            order.updated_ms = _now_ms()
+            status = "cancelled" if order.filled == 0 else "partially_cancelled"
+            self.cancel_order(account, order, base=market.target, quote=market.base, status=status)
             return Response(200, {"message": "success", "status": 200, "code": 200})
 
 
@@ -400,18 +379,13 @@ def _order_json(order: LoopbackOrder) -> dict[str, Any]:
 
 
 def _candle(market: _Market, open_ms: int, step: int) -> dict[str, Any]:
-    """A deterministic candle: a small zig-zag around the market's last price."""
-    wobble = Decimal((open_ms // step) % 7 - 3) / 1000
-    price = (market.last * (1 + wobble)).quantize(market.tick)
+    """A candle object: a zig-zag around the market's last price, time in milliseconds."""
+    open_, high, low, close = zigzag_prices(market.last, market.tick, open_ms, step)
     return {
-        "open": price,
-        "high": (price * Decimal("1.002")).quantize(market.tick),
-        "low": (price * Decimal("0.998")).quantize(market.tick),
+        "open": open_,
+        "high": high,
+        "low": low,
         "volume": Decimal("0.35"),
-        "close": (price * Decimal("1.001")).quantize(market.tick),
+        "close": close,
         "time": open_ms,
     }
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -18,15 +18,17 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from trading.exchanges.loopback import (
-    Holding,
     LoopbackAccount,
     LoopbackHandle,
     LoopbackOrder,
+    Refusal,
     Request,
     Response,
     Route,
-    lock_funds,
-    unlock_funds,
+    candle_times,
+    funds_for,
+    now_ms,
+    zigzag_prices,
 )
 
 API_KEY = "wazirx-loopback-key"
@@ -88,22 +90,19 @@ def _error_body(status: int) -> Any:
 class WazirXLoopback(LoopbackHandle):
     """The running loopback WazirX; `url` is its base (what `WazirXVenue(base_url=...)` takes)."""
 
+    order_id_key = "orderId"
+    client_order_id_key = "clientOrderId"
+
     def __init__(self) -> None:
         super().__init__()
-        self.accounts[API_KEY] = LoopbackAccount(
-            secret=SECRET,
-            balances={
-                "INR": Holding(Decimal(1_000_000)),
-                "BTC": Holding(Decimal("0.5")),
-                "ETH": Holding(Decimal(2)),
-                "USDT": Holding(Decimal(100)),
-            },
-        )
+        balances = {"INR": Decimal(1_000_000), "BTC": Decimal("0.5"), "ETH": Decimal(2)}
+        self.add_account(API_KEY, SECRET, {**balances, "USDT": Decimal(100)})
+        # One counter for order ids and generated client order ids, as the venue's look alike.
         self._ids = itertools.count(1001)
         self.url = self._serve(
             {
                 ("GET", "/sapi/v1/ping"): lambda _: Response(200, {}),
-                ("GET", "/sapi/v1/time"): lambda _: Response(200, {"serverTime": _now_ms()}),
+                ("GET", "/sapi/v1/time"): lambda _: Response(200, {"serverTime": now_ms()}),
                 ("GET", "/sapi/v1/exchangeInfo"): self._exchange_info,
                 ("GET", "/sapi/v1/ticker/24hr"): self._ticker,
                 ("GET", "/sapi/v1/tickers/24hr"): self._tickers,
@@ -140,7 +139,7 @@ class WazirXLoopback(LoopbackHandle):
             recv_window = int(params.get("recvWindow", "5000"))
             if not 1 <= recv_window <= 60_000:
                 return _error(2113, "RecvWindow must be in range 1..60000")
-            if abs(_now_ms() - int(params.get("timestamp", "0"))) > recv_window:
+            if abs(now_ms() - int(params.get("timestamp", "0"))) > recv_window:
                 return _error(2098, "Request out of receiving window.")
             return route(request.headers["x-api-key"], account, params)
 
@@ -165,7 +164,7 @@ class WazirXLoopback(LoopbackHandle):
             }
             for m in MARKETS.values()
         ]
-        return Response(200, {"timezone": "UTC", "serverTime": _now_ms(), "symbols": symbols})
+        return Response(200, {"timezone": "UTC", "serverTime": now_ms(), "symbols": symbols})
 
     def _ticker_for(self, m: _Market, *, with_at: bool) -> dict[str, Any]:
         ticker: dict[str, Any] = {
@@ -181,7 +180,7 @@ class WazirXLoopback(LoopbackHandle):
             "askPrice": str(m.last + m.tick),
         }
         if with_at:
-            ticker["at"] = _now_ms()
+            ticker["at"] = now_ms()
         return ticker
 
     def _ticker(self, request: Request) -> Response:
@@ -201,13 +200,8 @@ class WazirXLoopback(LoopbackHandle):
         step = INTERVAL_SECONDS.get(params.get("interval", ""))
         if step is None:
             return _error(1999, "interval does not have a valid value")
-        limit = min(int(params.get("limit", "500")), 2000)
-        end = int(params.get("endTime", str(int(time.time())))) // step * step
-        if "startTime" in params:
-            start = -(-int(params["startTime"]) // step) * step  # round up to a candle start
-            times = list(range(start, end + 1, step))[:limit]
-        else:
-            times = list(range(end - (limit - 1) * step, end + 1, step))
+        # Seconds on this endpoint, for the range and the candle times alike.
+        times = candle_times(params, step=step, now=int(time.time()), max_limit=2000)
         return Response(200, [_candle(market, t, step) for t in times])
 
     def _depth(self, request: Request) -> Response:
@@ -263,69 +257,45 @@ class WazirXLoopback(LoopbackHandle):
                 2031, f"Minimum {side} amount must be worth {MIN_ORDER_VALUE_INR:.1f} INR"
             )
         client_order_id = params.get("clientOrderId") or f"auto-{next(self._ids)}"
-        with self.lock:
-            if any(
-                o.api_key == api_key and o.client_order_id == client_order_id
-                for o in self.orders.values()
-            ):
-                return _error(1999, "clientOrderId is already used by another order.")
-            asset, needed = (
-                (market.quote.upper(), price * quantity)
-                if side == "buy"
-                else (market.base.upper(), quantity)
-            )
-            if not lock_funds(account, asset, needed):
-                return _error(2002, f"Not enough {asset} balance to execute this order")
-            now = _now_ms()
-            order = LoopbackOrder(
-                id=str(next(self._ids)),
-                client_order_id=client_order_id,
-                api_key=api_key,
-                market=market.symbol,
-                side=side,
-                type=kind,
-                amount=quantity,
-                price=price,
-                stop_price=stop,
-                status="idle" if kind == "stop_limit" else "wait",
-                created_ms=now,
-                updated_ms=now,
-            )
-            self.orders[order.id] = order
-            return Response(201, _order_json(order))
+        funds = funds_for(
+            side, base=market.base.upper(), quote=market.quote.upper(), amount=quantity, price=price
+        )
+        placed = self.place_order(
+            account,
+            api_key=api_key,
+            client_order_id=client_order_id,
+            market=market.symbol,
+            side=side,
+            type_=kind,
+            amount=quantity,
+            price=price,
+            stop_price=stop,
+            status="idle" if kind == "stop_limit" else "wait",
+            funds=funds,
+        )
+        if placed is Refusal.DUPLICATE_CLIENT_ORDER_ID:
+            return _error(1999, "clientOrderId is already used by another order.")
+        if placed is Refusal.INSUFFICIENT_FUNDS:
+            return _error(2002, f"Not enough {funds[0]} balance to execute this order")
+        return Response(201, _order_json(placed))
 
-    def _find(self, api_key: str, params: dict[str, str]) -> LoopbackOrder | None:
-        for order in self.orders.values():
-            if order.api_key != api_key:
-                continue
-            if "orderId" in params and order.id == params["orderId"]:
-                return order
-            if "clientOrderId" in params and order.client_order_id == params["clientOrderId"]:
-                return order
-        return None
+    def next_order_id(self) -> str:
+        return str(next(self._ids))
 
     def _query(self, api_key: str, account: LoopbackAccount, params: dict[str, str]) -> Response:
-        with self.lock:
-            order = self._find(api_key, params)
-            if order is None:
-                return _error(2004, "Order doesn't exist.")
-            return Response(200, _order_json(order))
+        not_found = _error(2004, "Order doesn't exist.")
+        return self.answer_order_query(api_key, params, show=_order_json, not_found=not_found)
 
     def _cancel(self, api_key: str, account: LoopbackAccount, params: dict[str, str]) -> Response:
         with self.lock:
-            order = self._find(api_key, params)
+            order = self.find_order(api_key, params)
             if order is None or order.market != params.get("symbol"):
                 return _error(2004, "Order doesn't exist.")
             if order.status not in ("wait", "idle"):
                 return _error(1999, "Order is not open and cannot be cancelled.")
             market = MARKETS[order.market]
-            rest = order.amount - order.filled
-            if order.side == "buy":
-                unlock_funds(account, market.quote.upper(), (order.price or Decimal(0)) * rest)
-            else:
-                unlock_funds(account, market.base.upper(), rest)
-            order.status = "cancel"
-            order.updated_ms = _now_ms()
+            base, quote = market.base.upper(), market.quote.upper()
+            self.cancel_order(account, order, base=base, quote=quote, status="cancel")
             return Response(200, _order_json(order))
 
 
@@ -352,18 +322,5 @@ def _order_json(order: LoopbackOrder) -> dict[str, Any]:
 
 
 def _candle(market: _Market, open_time: int, step: int) -> list[Any]:
-    """A deterministic candle: a small zig-zag around the market's last price."""
-    wobble = Decimal((open_time // step) % 7 - 3) / 1000
-    price = (market.last * (1 + wobble)).quantize(market.tick)
-    return [
-        open_time,
-        price,
-        (price * Decimal("1.002")).quantize(market.tick),
-        (price * Decimal("0.998")).quantize(market.tick),
-        (price * Decimal("1.001")).quantize(market.tick),
-        Decimal("1.5"),
-    ]
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+    """`[time, open, high, low, close, volume]`: a zig-zag around the market's last price."""
+    return [open_time, *zigzag_prices(market.last, market.tick, open_time, step), Decimal("1.5")]
