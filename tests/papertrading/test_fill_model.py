@@ -29,6 +29,7 @@ from papertrading.fill_model import (
     quote_step,
     stop_triggered,
 )
+from tests.factories.trading import market_info
 from trading.exchanges.base import MarketInfo, OrderBook, OrderSide, OrderType, TimeInForce
 from trading.precision import PrecisionError
 
@@ -52,17 +53,13 @@ def market(
     min_amount: str | None = "0.001",
     min_cost: str | None = "5",
 ) -> MarketInfo:
-    return MarketInfo(
-        symbol="BTC/USDT",
-        exchange_symbol="BTCUSDT",
-        base="BTC",
-        quote="USDT",
-        price_tick=D(price_tick),
-        amount_step=D(amount_step),
-        min_amount=None if min_amount is None else D(min_amount),
-        min_cost=None if min_cost is None else D(min_cost),
-        maker_fee=D("0.0005"),
-        taker_fee=D("0.001"),
+    return market_info(
+        price_tick=price_tick,
+        amount_step=amount_step,
+        min_amount=min_amount,
+        max_amount=None,
+        min_cost=min_cost,
+        maker_fee="0.0005",
     )
 
 

@@ -9,6 +9,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 import pytest
 
 from cryptopulse.errors import ApplicationError
+from tests.factories.trading import market_info
 from trading.exchanges.base import MarketInfo, OrderSide
 from trading.precision import (
     PrecisionError,
@@ -29,16 +30,12 @@ def market(
     max_amount: str | None = "9000",
     min_cost: str | None = "5",
 ) -> MarketInfo:
-    return MarketInfo(
-        symbol="BTC/USDT",
-        exchange_symbol="BTCUSDT",
-        base="BTC",
-        quote="USDT",
-        price_tick=Decimal(price_tick),
-        amount_step=Decimal(amount_step),
-        min_amount=None if min_amount is None else Decimal(min_amount),
-        max_amount=None if max_amount is None else Decimal(max_amount),
-        min_cost=None if min_cost is None else Decimal(min_cost),
+    return market_info(
+        price_tick=price_tick,
+        amount_step=amount_step,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        min_cost=min_cost,
     )
 
 
