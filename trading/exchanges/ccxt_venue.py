@@ -45,6 +45,7 @@ from trading.exchanges.base import (
 from trading.exchanges.ccxt_errors import map_ccxt_error
 from trading.exchanges.errors import OrderNotFound, OrderRejected, UnknownSymbol, VenueError
 from trading.exchanges.retry import RetryPolicy, call_with_retries
+from trading.precision import check_limits
 
 T = TypeVar("T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -311,8 +312,15 @@ class CcxtVenue:
         `client_order_id` and returns it if it exists; only an order the venue does not know is
         sent again. A "duplicate order" refusal on such a resend means the first one landed in
         the meantime: it is looked up and returned too. On a first send, that refusal is final.
+
+        The request must already be quantized: one off the market's step or tick, or below its
+        minimum amount or order value, raises PrecisionError before anything is sent.
         """
-        symbol = self.market(request.symbol).symbol
+        market = self.market(request.symbol)
+        check_limits(market=market, amount=request.amount, price=request.price)
+        if request.stop_price is not None:
+            check_limits(market=market, amount=request.amount, price=request.stop_price)
+        symbol = market.symbol
         ccxt_type, params, price = _order_arguments(request)
         amount = _ccxt_number(request.amount)
         sent = False

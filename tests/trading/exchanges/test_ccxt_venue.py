@@ -33,7 +33,7 @@ from trading.exchanges.errors import (
 )
 from trading.exchanges.registry import simulator_venue
 from trading.exchanges.simulator import DEFAULT_SYMBOLS, Account, SimulatorHandle, start_simulator
-from trading.precision import quantize_price
+from trading.precision import PrecisionError, quantize_price
 
 ORDER_PATH = "/api/v3/order"
 TICKER_PATH = "/api/v3/ticker/24hr"
@@ -646,7 +646,6 @@ def test_a_limit_buy_that_crosses_part_of_the_book_fills_partly_then_rests(simul
     [
         ({"type": OrderType.STOP_LOSS}, "a stop without a stop price"),
         ({"type": OrderType.LIMIT}, "a limit without a price"),
-        ({"amount": Decimal("0.1234567890123456789")}, "more digits than a float carries"),
     ],
 )
 def test_malformed_requests_are_rejected_before_anything_is_sent(simulator, venue, changes, _case):
@@ -667,3 +666,33 @@ def test_naive_times_and_missing_order_references_are_programming_errors(venue):
         venue.fetch_ohlcv("BTC/USDT", "1m", since=datetime(2025, 1, 1), limit=2)  # noqa: DTZ001
     with pytest.raises(ValueError, match="exchange_order_id or client_order_id"):
         venue.fetch_order(symbol="BTC/USDT")
+
+
+@pytest.mark.parametrize(
+    ("amount", "price", "code", "_case"),
+    [
+        ("0.000001", None, "amount_not_on_step", "amount off the step"),
+        ("0.1234567890123456789", None, "amount_not_on_step", "more digits than a float carries"),
+        ("0.00001", "50000.001", "price_not_on_tick", "price off the tick"),
+        ("0.00001", "100.00", "cost_below_minimum", "order value below the minimum"),
+    ],
+)
+def test_an_order_off_precision_or_below_minimums_is_refused_before_sending(
+    venue, simulator, account, amount, price, code, _case
+):
+    # given
+    request = OrderRequest(
+        symbol="BTC/USDT",
+        side=OrderSide.BUY,
+        type=OrderType.LIMIT if price else OrderType.MARKET,
+        amount=Decimal(amount),
+        price=Decimal(price) if price else None,
+        client_order_id=f"bad-{code}",
+    )
+    sent_before = simulator.requests.count("/api/v3/order", method="POST")
+    # when / then
+    with pytest.raises(PrecisionError) as error:
+        venue.create_order(request)
+    assert error.value.code == code
+    assert simulator.requests.count("/api/v3/order", method="POST") == sent_before
+    assert orders_with(simulator, account, f"bad-{code}") == 0
