@@ -98,9 +98,19 @@ def test_worker_log_lines_are_json_with_the_request_id(celery_worker_process, wo
         ping.delay(time.time()).get(timeout=30)
     finally:
         reset_request_id(token)
-    lines = [
-        json.loads(line) for line in worker_log.read_text().splitlines() if line.startswith("{")
-    ]
-    mine = [line for line in lines if line.get("request_id") == "req-log-line-0002"]
-    assert {line["message"] for line in mine} >= {"ping received"}
-    assert any("succeeded" in line["message"] for line in mine)
+
+    def mine() -> list[dict]:
+        lines = [
+            json.loads(line) for line in worker_log.read_text().splitlines() if line.startswith("{")
+        ]
+        return [line for line in lines if line.get("request_id") == "req-log-line-0002"]
+
+    # The result reaches us before the worker logs "succeeded": wait for that line.
+    def succeeded() -> bool:
+        return any("succeeded" in line["message"] for line in mine())
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not succeeded():
+        time.sleep(0.1)
+    assert {line["message"] for line in mine()} >= {"ping received"}
+    assert succeeded()
