@@ -39,7 +39,8 @@ def prepare(env: dict[str, str]) -> None:
 def _say(*lines: str) -> None:
     # The console may be gone (a closed pipe); the shutdown must go on regardless.
     with contextlib.suppress(OSError):
-        print("\n".join(lines), flush=True)  # noqa: T201 - the operator's console
+        sys.stdout.write("\n".join(lines) + "\n")  # the operator's console
+        sys.stdout.flush()
 
 
 def _announce(env: dict[str, str], port: str) -> None:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import ccxt  # type: ignore[import-untyped]  # ccxt ships no type information
 
@@ -29,6 +27,7 @@ from trading.exchanges.errors import (
     VenueRateLimited,
     VenueUnavailable,
 )
+from trading.exchanges.retry import parse_retry_after
 
 IP_BAN_STATUS = 418
 # Binance bans an IP for 2 minutes at least; without a Retry-After, assume that much.
@@ -89,20 +88,9 @@ def exchange_message(error: Exception, *, exchange_id: str) -> str:
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
     """`Retry-After` as seconds (it may be a number of seconds or an HTTP date), if present."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+    return parse_retry_after(
+        next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    )
 
 
 def _rejection_code(error: Exception, message: str) -> str:

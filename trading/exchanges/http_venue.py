@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
@@ -60,6 +59,7 @@ from trading.exchanges.errors import (
     VenueRateLimited,
     VenueUnavailable,
 )
+from trading.exchanges.retry import parse_retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -248,23 +248,6 @@ def build_url(base: str, path: str, params: Mapping[str, object] | None = None) 
         if query:
             url = f"{url}?{query}"
     return url
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """`Retry-After` in seconds: either delta-seconds or an HTTP date; None if absent or junk."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(tz=UTC))).total_seconds())
 
 
 # --- API error mapping ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from trading.exchanges.errors import VenueRateLimited, VenueUnavailable
@@ -72,3 +74,20 @@ def call_with_retries(
             )
             sleep(delay)
             attempt += 1
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """`Retry-After` in seconds: either delta-seconds or an HTTP date; None if absent or junk."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(tz=UTC))).total_seconds())

@@ -71,8 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("the demo API key must be 1-64 letters and digits")
     handle = start_simulator(host=args.host, port=args.port, seed=args.seed)
     handle.accounts.create(api_key=api_key, secret=secret, balances=DEMO_BALANCES)
-    print(f"exchange simulator (Binance spot API): {handle.url}  seed {args.seed}", flush=True)  # noqa: T201
-    print(f"demo account: api key {api_key}; secret in {secret_location}", flush=True)  # noqa: T201
+    # The operator's console (the Procfile runner prefixes and forwards these lines).
+    sys.stdout.write(f"exchange simulator (Binance spot API): {handle.url}  seed {args.seed}\n")
+    sys.stdout.write(f"demo account: api key {api_key}; secret in {secret_location}\n")
+    sys.stdout.flush()
 
     stop = threading.Event()
 
