@@ -10,7 +10,7 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 
 .PHONY: help setup run test lint fmt typecheck djangocheck pytest clean distclean \
-	web ws worker beat stop migrate seed assets
+	web ws worker beat sim feed stop migrate seed assets
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -44,13 +44,13 @@ setup: $(VENV)/.synced static/vendor/.copied ## Create the venv, install locked 
 assets: static/vendor/.copied ## Install npm packages and copy them into static/vendor
 
 # --- Running -------------------------------------------------------------------------------------
-run: setup ## Set up, migrate, seed demo users and start web, ws, worker and beat (Ctrl-C stops all)
+run: setup ## Set up, migrate, seed demo data, start web, ws, worker, beat, sim, feed (Ctrl-C stops all)
 	$(PY) -m cryptopulse.stack
 
-web: setup ## Start only the web process (gunicorn) on $$PORT (8000)
+web: setup ## Start only the web process (gunicorn) on PORT (8000)
 	$(BIN)/gunicorn --config python:cryptopulse.gunicorn_conf cryptopulse.wsgi:application
 
-ws: setup ## Start only the websocket process (uvicorn) on $$WS_PORT (8001)
+ws: setup ## Start only the websocket process (uvicorn) on WS_PORT (8001)
 	$(BIN)/uvicorn cryptopulse.asgi:application --host 127.0.0.1 --port $${WS_PORT:-8001} \
 		--log-config cryptopulse/uvicorn_logging.json
 
@@ -59,6 +59,12 @@ worker: setup ## Start only a Celery worker on every queue
 
 beat: setup ## Start only celery beat (database scheduler)
 	$(BIN)/celery -A cryptopulse beat --loglevel INFO --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+sim: setup ## Start only the loopback exchange simulator on SIM_EXCHANGE_PORT (8010)
+	$(PY) -m trading.exchanges.simulator --port $${SIM_EXCHANGE_PORT:-8010}
+
+feed: setup ## Start only the live market feed (tickers and candles to the websockets)
+	$(MANAGE) run_market_feed
 
 migrate: setup ## Apply database migrations
 	$(MANAGE) migrate --noinput
