@@ -120,3 +120,141 @@ class ExchangeConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} ({self.exchange}, key …{self.api_key_last4})"
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PARTIALLY_FILLED = "partially_filled", "Partially filled"
+    FILLED = "filled", "Filled"
+    CANCELED = "canceled", "Canceled"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+
+
+class TradingMode(models.TextChoices):
+    """Shown on every order: paper, an exchange's testnet, or real money."""
+
+    PAPER = "paper", "Paper"
+    TESTNET = "testnet", "Testnet"
+    LIVE = "live", "Live"
+
+
+class Order(models.Model):
+    """One order on a paper account or an exchange connection (exactly one of the two).
+
+    `client_order_id` is unique per account or connection: a repeated request finds the
+    first order instead of placing a second. Status changes go through
+    `trading.order_status.transition`, which checks the allowed moves.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orders"
+    )
+    paper_account = models.ForeignKey(
+        "papertrading.PaperAccount",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
+    connection = models.ForeignKey(
+        ExchangeConnection, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    mode = models.CharField(max_length=8, choices=TradingMode.choices)
+    epoch = models.PositiveIntegerField(default=1)  # the paper account's epoch at placement
+    exchange = models.CharField(max_length=32)
+    symbol = models.CharField(max_length=40)
+    side = models.CharField(max_length=4, choices=[("buy", "Buy"), ("sell", "Sell")])
+    type = models.CharField(
+        max_length=12,
+        choices=[
+            ("market", "Market"),
+            ("limit", "Limit"),
+            ("stop_loss", "Stop-loss"),
+            ("stop_limit", "Stop-limit"),
+            ("take_profit", "Take-profit"),
+        ],
+    )
+    time_in_force = models.CharField(max_length=3, default="GTC")
+    amount = decimal_field(null=True)
+    quote_amount = decimal_field(null=True)
+    price = decimal_field(null=True)
+    stop_price = decimal_field(null=True)
+    status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.NEW)
+    triggered = models.BooleanField(default=False)
+    filled_amount = models.DecimalField(max_digits=38, decimal_places=18, default=0)
+    filled_quote = models.DecimalField(max_digits=38, decimal_places=18, default=0)
+    average_price = decimal_field(null=True)
+    client_order_id = models.CharField(max_length=64)
+    exchange_order_id = models.CharField(max_length=64, blank=True)
+    reject_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paper_account__isnull=False, connection__isnull=True)
+                | Q(paper_account__isnull=True, connection__isnull=False),
+                name="order_one_account",
+            ),
+            # Spelled out with isnull: in SQL, NULL > 0 is unknown, which a CHECK lets through.
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False, amount__gt=0, quote_amount__isnull=True)
+                | Q(quote_amount__isnull=False, quote_amount__gt=0, amount__isnull=True),
+                name="order_positive_size",
+            ),
+            models.CheckConstraint(
+                condition=Q(filled_amount__gte=0), name="order_filled_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["paper_account", "client_order_id"],
+                condition=Q(paper_account__isnull=False),
+                name="order_unique_client_id_paper",
+            ),
+            models.UniqueConstraint(
+                fields=["connection", "client_order_id"],
+                condition=Q(connection__isnull=False),
+                name="order_unique_client_id_connection",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="order_user_recent"),
+            # The matcher's scan: open paper orders of one symbol.
+            models.Index(
+                fields=["exchange", "symbol", "status"],
+                condition=Q(status__in=["open", "partially_filled"]),
+                name="order_open_by_symbol",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.side} {self.type} {self.symbol} ({self.status})"
+
+
+class Fill(models.Model):
+    """One execution of an order; the fee is in the asset received."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fills")
+    trade_id = models.CharField(max_length=64)
+    price = decimal_field()
+    amount = decimal_field()
+    fee = decimal_field()
+    fee_asset = models.CharField(max_length=20)
+    is_maker = models.BooleanField()
+    executed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("executed_at", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "trade_id"], name="fill_unique_trade"),
+            models.CheckConstraint(
+                condition=Q(price__gt=0) & Q(amount__gt=0) & Q(fee__gte=0), name="fill_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} @ {self.price}"
