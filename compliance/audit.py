@@ -68,6 +68,7 @@ class AuditAction(models.TextChoices):
     CONNECTION_TESTED = "trading.connection.tested", "Exchange connection tested"
     CONNECTION_REMOVED = "trading.connection.removed", "Exchange connection removed"
     EXCHANGE_KEYS_ROTATED = "trading.keys.rotated", "Exchange secrets re-encrypted"
+    ORDER_PLACED = "trading.order.placed", "Order placed"
     PAPER_ACCOUNT_OPENED = "papertrading.account.opened", "Paper account opened"
     PAPER_ACCOUNT_RESET = "papertrading.account.reset", "Paper account reset"
 

@@ -36,7 +36,7 @@ class InsufficientBalance(ApplicationError):
     status = 409
 
 
-def _post(
+def post_entry(
     balance: PaperBalance,
     *,
     bucket: LedgerBucket,
@@ -93,7 +93,7 @@ def open_account(
         user=user, name=name, base_currency=settings.PAPER_BASE_CURRENCY, starting_balance=start
     )
     balances = lock_balances(account, [account.base_currency])
-    _post(
+    post_entry(
         balances[account.base_currency],
         bucket=LedgerBucket.FREE,
         delta=start,
@@ -127,7 +127,7 @@ def lock_funds(
 ) -> tuple[LedgerEntry, LedgerEntry]:
     """Move `amount` from free to locked for an order; call inside the order's transaction."""
     balance = lock_balances(account, [asset])[asset]
-    taken = _post(
+    taken = post_entry(
         balance,
         bucket=LedgerBucket.FREE,
         delta=-amount,
@@ -135,7 +135,7 @@ def lock_funds(
         epoch=account.epoch,
         order_ref=order_ref,
     )
-    held = _post(
+    held = post_entry(
         balance,
         bucket=LedgerBucket.LOCKED,
         delta=amount,
@@ -149,7 +149,7 @@ def lock_funds(
 def unlock_funds(*, account: PaperAccount, asset: str, amount: Decimal, order_ref: str) -> None:
     """The reverse of lock_funds, for a cancelled or partly unused order."""
     balance = lock_balances(account, [asset])[asset]
-    _post(
+    post_entry(
         balance,
         bucket=LedgerBucket.LOCKED,
         delta=-amount,
@@ -157,7 +157,7 @@ def unlock_funds(*, account: PaperAccount, asset: str, amount: Decimal, order_re
         epoch=account.epoch,
         order_ref=order_ref,
     )
-    _post(
+    post_entry(
         balance,
         bucket=LedgerBucket.FREE,
         delta=amount,
@@ -182,7 +182,7 @@ def reset_account(*, user: User, account_id: int) -> PaperAccount:
         for bucket in (LedgerBucket.FREE, LedgerBucket.LOCKED):
             amount: Decimal = getattr(balance, bucket)
             if amount:
-                _post(
+                post_entry(
                     balance,
                     bucket=bucket,
                     delta=-amount,
@@ -193,7 +193,7 @@ def reset_account(*, user: User, account_id: int) -> PaperAccount:
     account.reset_at = timezone.now()
     account.save(update_fields=["epoch", "reset_at"])
     base = lock_balances(account, [account.base_currency])[account.base_currency]
-    _post(
+    post_entry(
         base,
         bucket=LedgerBucket.FREE,
         delta=account.starting_balance,
