@@ -36,10 +36,11 @@ def book_fills(
     balances = lock_balances(account, [market.base, market.quote])
     spent_total = Decimal(0)
     ref = str(order.pk)
-    for number, fill in enumerate(plan.fills, start=1):
+    booked = order.fills.count()  # once: trade ids continue after the fills already booked
+    for number, fill in enumerate(plan.fills, start=booked + 1):
         spent = fill.notional if buy else fill.amount
         received = fill.amount if buy else fill.notional
-        trade_id = f"{order.pk}-{order.fills.count() + number}"
+        trade_id = f"{order.pk}-{number}"
         Fill.objects.create(
             order=order,
             trade_id=trade_id,

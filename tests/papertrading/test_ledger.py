@@ -1,6 +1,5 @@
 """Paper accounts and their ledger, on PostgreSQL (concurrency included)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
@@ -19,6 +18,7 @@ from papertrading.services import (
     reset_account,
     unlock_funds,
 )
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 
 
@@ -132,26 +132,17 @@ def test_bad_accounts_are_refused():
 def test_fifty_concurrent_100_usdt_locks_on_1000_usdt_lock_exactly_ten(run):
     # given
     account = open_account(user=UserFactory.create(), starting_balance=Decimal("1000"))
-    outcomes: list[str] = []
-    start = threading.Barrier(50)
 
-    def buyer(n: int) -> None:
+    def lock_100(n: int) -> str:
         try:
-            start.wait()
             with transaction.atomic():
                 lock_funds(account=account, asset="USDT", amount=Decimal(100), order_ref=f"o-{n}")
-            outcomes.append("locked")
         except InsufficientBalance:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
+        return "locked"
 
     # when
-    threads = [threading.Thread(target=buyer, args=(n,)) for n in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_at_once(50, lock_100)
     # then
     assert outcomes.count("locked") == 10
     assert outcomes.count("refused") == 40

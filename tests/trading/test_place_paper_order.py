@@ -1,18 +1,23 @@
 """Placing paper orders against the simulated book: funds, fills, ledger, idempotency."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from compliance.models import AuditEvent
 from cryptopulse.errors import ApplicationError
 from papertrading.models import LedgerEntry, PaperAccount, PaperBalance
 from papertrading.services import InsufficientBalance, check_ledgers, open_account
+from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 from trading.models import Fill, Order
 from trading.services.orders import place_paper_order
+
+
+def _place(account: PaperAccount, **fields):
+    """A 0.01 BTC market buy on `account`, changed by `fields`."""
+    values = {"symbol": "BTC", "side": "buy", "type": "market", "amount": Decimal("0.01"), **fields}
+    return place_paper_order(user=account.user, account_id=account.pk, **values)
 
 
 def _balances(account: PaperAccount) -> dict[str, tuple[Decimal, Decimal]]:
@@ -27,15 +32,7 @@ def account(simulated_markets):
 @pytest.mark.django_db
 def test_a_market_buy_fills_and_books_everything_in_the_ledger(account):
     # when
-    placed = place_paper_order(
-        user=account.user,
-        account_id=account.pk,
-        symbol="BTC",
-        side="buy",
-        type="market",
-        amount=Decimal("0.01"),
-        client_order_id="m-1",
-    )
+    placed = _place(account, client_order_id="m-1")
     # then
     order = placed.order
     assert placed.created
@@ -53,15 +50,7 @@ def test_a_market_buy_fills_and_books_everything_in_the_ledger(account):
 
 @pytest.mark.django_db
 def test_a_limit_far_below_the_market_rests_with_its_funds_locked(account):
-    placed = place_paper_order(
-        user=account.user,
-        account_id=account.pk,
-        symbol="BTC/USDT",
-        side="buy",
-        type="limit",
-        amount=Decimal("0.01"),
-        price=Decimal("1000.00"),
-    )
+    placed = _place(account, symbol="BTC/USDT", type="limit", price=Decimal("1000.00"))
     assert placed.order.status == "open"
     assert _balances(account)["USDT"] == (Decimal("9990"), Decimal("10"))
     assert check_ledgers() == []
@@ -69,23 +58,11 @@ def test_a_limit_far_below_the_market_rests_with_its_funds_locked(account):
 
 @pytest.mark.django_db
 def test_the_same_client_order_id_returns_the_first_order(account):
-    first = place_paper_order(
-        user=account.user,
-        account_id=account.pk,
-        symbol="ETH",
-        side="buy",
-        type="market",
-        quote_amount=Decimal("100"),
-        client_order_id="same",
+    first = _place(
+        account, symbol="ETH", amount=None, quote_amount=Decimal("100"), client_order_id="same"
     )
-    again = place_paper_order(
-        user=account.user,
-        account_id=account.pk,
-        symbol="ETH",
-        side="buy",
-        type="market",
-        quote_amount=Decimal("100"),
-        client_order_id="same",
+    again = _place(
+        account, symbol="ETH", amount=None, quote_amount=Decimal("100"), client_order_id="same"
     )
     assert (again.created, again.order.pk) == (False, first.order.pk)
     assert Order.objects.count() == 1
@@ -96,14 +73,7 @@ def test_the_same_client_order_id_returns_the_first_order(account):
 def test_an_order_the_balance_cannot_cover_is_409_and_writes_nothing(account):
     ledger_before = LedgerEntry.objects.count()
     with pytest.raises(InsufficientBalance) as error:
-        place_paper_order(
-            user=account.user,
-            account_id=account.pk,
-            symbol="BTC",
-            side="buy",
-            type="market",
-            quote_amount=Decimal("20000"),
-        )
+        _place(account, amount=None, quote_amount=Decimal("20000"))
     assert error.value.status == 409
     assert not Order.objects.exists()
     assert LedgerEntry.objects.count() == ledger_before
@@ -117,13 +87,15 @@ def test_an_order_the_balance_cannot_cover_is_409_and_writes_nothing(account):
         ({"amount": Decimal("-1")}, "invalid_amount", "negative amount"),
         ({"price": Decimal("50000")}, "unexpected_price", "price on a market order"),
         ({"amount": Decimal("0.00001")}, "cost_below_minimum", "below the minimum value"),
+        ({"side": "hold"}, "invalid_side", "unknown side"),
+        ({"type": "trailing"}, "invalid_type", "unknown type"),
+        ({"time_in_force": "FOK"}, "invalid_time_in_force", "unknown time in force"),
     ],
 )
 @pytest.mark.django_db
 def test_bad_orders_are_400_naming_the_problem_and_write_nothing(account, fields, code, _case):
-    values = {"symbol": "BTC", "side": "buy", "type": "market", "amount": Decimal("0.01"), **fields}
     with pytest.raises(ApplicationError) as error:
-        place_paper_order(user=account.user, account_id=account.pk, **values)
+        _place(account, **fields)
     assert (error.value.code, error.value.status) == (code, 400)
     assert not Order.objects.exists()
 
@@ -146,33 +118,16 @@ def test_another_users_account_is_not_found(account):
 def test_fifty_concurrent_100_usdt_buys_on_1000_usdt_fill_exactly_ten(simulated_markets, run):
     # given
     account = open_account(user=UserFactory.create(), starting_balance=Decimal("1000"))
-    outcomes: list[str] = []
-    start = threading.Barrier(50)
 
-    def buy(n: int) -> None:
+    def buy_100(n: int) -> str:
         try:
-            start.wait()
-            place_paper_order(
-                user=account.user,
-                account_id=account.pk,
-                symbol="BTC",
-                side="buy",
-                type="market",
-                quote_amount=Decimal("100"),
-                client_order_id=f"t-{n}",
-            )
-            outcomes.append("filled")
+            _place(account, amount=None, quote_amount=Decimal("100"), client_order_id=f"t-{n}")
         except InsufficientBalance:
-            outcomes.append("refused")
-        finally:
-            connection.close()
+            return "refused"
+        return "filled"
 
     # when
-    threads = [threading.Thread(target=buy, args=(n,)) for n in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_at_once(50, buy_100)
     # then
     assert outcomes.count("filled") == 10
     assert outcomes.count("refused") == 40

@@ -11,8 +11,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,6 +29,8 @@ from trading.exchanges.registry import public_venue
 from trading.models import Market, Order, OrderStatus, TradingMode
 from trading.order_status import transition
 from trading.selectors import UnknownSymbolError, default_exchange, resolve_market
+
+StrEnumChoices = TypeVar("StrEnumChoices", bound=TextChoices)
 
 OUTCOME_STATUS = {
     "filled": OrderStatus.FILLED,
@@ -57,6 +61,17 @@ def market_info(market: Market) -> MarketInfo:
         taker_fee=market.taker_fee,
         active=market.active,
     )
+
+
+def _choice(enum: type[StrEnumChoices], value: str, field: str) -> StrEnumChoices:
+    """The enum member for `value`, or a 400 naming the field and the accepted values."""
+    try:
+        return enum(value)
+    except ValueError:
+        accepted = ", ".join(str(member) for member in enum)
+        raise ApplicationError(
+            f"invalid_{field}", f"{value!r} is not one of {accepted}.", field
+        ) from None
 
 
 def _existing(account_id: int, client_order_id: str) -> Order | None:
@@ -99,13 +114,13 @@ def place_paper_order(
         ) from error
     market = market_info(market_row)
     spec = OrderSpec(
-        side=OrderSide(side),
-        type=OrderType(type),
+        side=_choice(OrderSide, side, "side"),
+        type=_choice(OrderType, type, "type"),
         amount=amount,
         quote_amount=quote_amount,
         price=price,
         stop_price=stop_price,
-        time_in_force=TimeInForce(time_in_force),
+        time_in_force=_choice(TimeInForce, time_in_force, "time_in_force"),
     )
     # The book is read before any lock is taken: a slow exchange never holds a row lock.
     book = (venue or public_venue(exchange)).fetch_order_book(market.symbol)
