@@ -8,6 +8,9 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
+
+from compliance.encoders import AuditJSONEncoder
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -95,3 +98,44 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (cp_{self.prefix}…)"
+
+
+class IdempotencyState(models.TextChoices):
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class IdempotentRequest(models.Model):
+    """One `Idempotency-Key` of one user: the request it was first used for, and its answer.
+
+    At most one row per (user, key). While `in_progress` the first request is still running
+    (a repeat gets 409); once `done` it holds the status and body every repeat with the same
+    fingerprint (sha256 of method, path and raw body) is answered with. A row past
+    `expires_at` counts as absent: it is replaced by the next use of its key and purged.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="idempotent_requests")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(
+        max_length=11, choices=IdempotencyState.choices, default=IdempotencyState.IN_PROGRESS
+    )
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Decimals stay exact strings, as in the audit trail; null for an empty body (204).
+    response_body = models.JSONField(null=True, blank=True, encoder=AuditJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotent_request_user_key"),
+            models.CheckConstraint(
+                condition=models.Q(state=IdempotencyState.IN_PROGRESS)
+                | models.Q(response_status__isnull=False),
+                name="idempotent_request_done_has_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

@@ -292,6 +292,9 @@ SIMPLE_JWT = {
     "CHECK_REVOKE_TOKEN": True,
     "REVOKE_TOKEN_CLAIM": "hash_password",
 }
+# How long an `Idempotency-Key` and its stored answer are kept (cryptopulse/api/idempotency.py);
+# after that the key is new again. Stripe and the IETF draft use 24 hours.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "CryptoPulse API",
     "DESCRIPTION": "Versioned REST API of CryptoPulse. Errors are {code, message, fields?}.",
@@ -342,6 +345,8 @@ VENUE_MAX_RETRIES = env.int("VENUE_MAX_RETRIES", default=5)
 # --- Paper trading -----------------------------------------------------------------------------
 PAPER_STARTING_BALANCE = env.str("PAPER_STARTING_BALANCE", default="10000")
 PAPER_BASE_CURRENCY = env.str("PAPER_BASE_CURRENCY", default="USDT")
+# How old an order book a paper market order may fill against (seconds, shared cache).
+PAPER_BOOK_MAX_AGE_S = env.int("PAPER_BOOK_MAX_AGE_S", default=1)
 
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"

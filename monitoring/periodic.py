@@ -48,4 +48,10 @@ PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
         every_seconds=60,
         description="Closed 1m/5m/1h candles of active markets.",
     ),
+    PeriodicSpec(
+        name="accounts: purge idempotency keys",
+        task="accounts.purge_idempotency_keys",
+        every_seconds=3600,
+        description="Deletes API Idempotency-Key rows past their retention.",
+    ),
 )

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cryptopulse.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from cryptopulse.errors import ApplicationError
 from trading.api import serializers as s
 from trading.api.throttling import PublicIpThrottle
@@ -110,8 +111,10 @@ class ConnectionListView(APIView):
     @extend_schema(
         request=s.ConnectionInput,
         responses={201: s.ConnectionOutput},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         operation_id="connections_create",
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         data = s.ConnectionInput(data=request.data)
         data.is_valid(raise_exception=True)
