@@ -1,4 +1,4 @@
-"""place_paper_order throughput and latency on PostgreSQL (market buys, paper accounts).
+"""place_order throughput and latency on PostgreSQL (market buys, paper accounts).
 
     .venv/bin/python benchmarks/paper_orders.py --orders 500 --processes 1
     .venv/bin/python benchmarks/paper_orders.py --orders 500 --processes 2
@@ -37,7 +37,7 @@ def _run(sim_url: str, orders: int, results: multiprocessing.Queue) -> None:
     from accounts.models import User
     from papertrading.services import open_account
     from trading.exchanges.registry import public_venue
-    from trading.services.orders import place_paper_order
+    from trading.services.orders import place_order
 
     user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:12]}@example.com")
     account = open_account(user=user, starting_balance=Decimal("1000000000"))
@@ -46,9 +46,9 @@ def _run(sim_url: str, orders: int, results: multiprocessing.Queue) -> None:
     started = time.perf_counter()
     for _ in range(orders):
         t0 = time.perf_counter()
-        place_paper_order(
+        place_order(
             user=user,
-            account_id=account.pk,
+            account=account,
             symbol="BTC/USDT",
             side="buy",
             type="market",

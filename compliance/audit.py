@@ -69,8 +69,13 @@ class AuditAction(models.TextChoices):
     CONNECTION_REMOVED = "trading.connection.removed", "Exchange connection removed"
     EXCHANGE_KEYS_ROTATED = "trading.keys.rotated", "Exchange secrets re-encrypted"
     ORDER_PLACED = "trading.order.placed", "Order placed"
+    ORDER_FILLED = "trading.order.filled", "Order filled by the market"
+    ORDER_TRIGGERED = "trading.order.triggered", "Stop order triggered"
+    ORDER_CANCELLED = "trading.order.cancelled", "Order cancelled"
+    ORDER_REJECTED = "trading.order.rejected", "Order rejected by the exchange"
     PAPER_ACCOUNT_OPENED = "papertrading.account.opened", "Paper account opened"
     PAPER_ACCOUNT_RESET = "papertrading.account.reset", "Paper account reset"
+    PAPER_REPLAY_STARTED = "papertrading.replay.started", "Paper account bound to a replay"
 
 
 MASK = "***"

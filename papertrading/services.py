@@ -1,13 +1,15 @@
-"""Paper accounts and their ledger: open, move funds between buckets, reset, check.
+"""Paper accounts and their ledger: open, reset, check.
 
-Every balance change goes through `_post`, which writes the balance and its ledger row in
-the caller's transaction, after locking the balance rows (papertrading.locks). A change that
-would make a bucket negative raises InsufficientBalance before anything is written.
+Every balance change goes through `papertrading.ledger.Postings`, which writes the balances
+and their ledger rows in the caller's transaction, after locking the balance rows
+(papertrading.locks). A change that would make a bucket negative raises InsufficientBalance
+before anything is written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -18,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from compliance.audit import AuditAction, record
 from cryptopulse.errors import ApplicationError
+from papertrading.ledger import InsufficientBalance, Postings
 from papertrading.locks import lock_account, lock_balances
 from papertrading.models import (
     LedgerBucket,
@@ -25,49 +28,21 @@ from papertrading.models import (
     LedgerKind,
     PaperAccount,
     PaperBalance,
+    SnapshotReason,
 )
+from papertrading.portfolio import take_snapshot
+from trading.services.order_updates import cancel_open_orders_for_reset
+
+__all__ = [
+    "InsufficientBalance",
+    "check_ledgers",
+    "default_account",
+    "open_account",
+    "own_account",
+    "reset_account",
+]
 
 DEFAULT_ACCOUNT_NAME = "Main"
-
-
-class InsufficientBalance(ApplicationError):
-    """The free balance does not cover the amount (HTTP 409)."""
-
-    status = 409
-
-
-def post_entry(
-    balance: PaperBalance,
-    *,
-    bucket: LedgerBucket,
-    delta: Decimal,
-    kind: LedgerKind,
-    epoch: int,
-    order_ref: str = "",
-    fill_ref: str = "",
-) -> LedgerEntry:
-    """Apply `delta` to one bucket of a locked balance and write its ledger row."""
-    current: Decimal = getattr(balance, bucket)
-    after = current + delta
-    if after < 0:
-        raise InsufficientBalance(
-            "insufficient_balance",
-            f"Not enough {balance.asset}: {current.normalize():f} {bucket}, "
-            f"{(-delta).normalize():f} needed.",
-        )
-    setattr(balance, bucket, after)
-    balance.save(update_fields=[bucket])
-    return LedgerEntry.objects.create(
-        account_id=balance.account_id,
-        epoch=epoch,
-        asset=balance.asset,
-        bucket=bucket,
-        kind=kind,
-        delta=delta,
-        balance_after=after,
-        order_ref=order_ref,
-        fill_ref=fill_ref,
-    )
 
 
 @transaction.atomic(durable=True)
@@ -92,14 +67,9 @@ def open_account(
     account = PaperAccount.objects.create(
         user=user, name=name, base_currency=settings.PAPER_BASE_CURRENCY, starting_balance=start
     )
-    balances = lock_balances(account, [account.base_currency])
-    post_entry(
-        balances[account.base_currency],
-        bucket=LedgerBucket.FREE,
-        delta=start,
-        kind=LedgerKind.DEPOSIT,
-        epoch=account.epoch,
-    )
+    postings = Postings(account, lock_balances(account, [account.base_currency]))
+    postings.post(account.base_currency, LedgerBucket.FREE, start, LedgerKind.DEPOSIT)
+    postings.flush()
     record(
         action=AuditAction.PAPER_ACCOUNT_OPENED,
         actor=user,
@@ -122,89 +92,44 @@ def own_account(*, user: User, account_id: int) -> PaperAccount:
     return account
 
 
-def lock_funds(
-    *, account: PaperAccount, asset: str, amount: Decimal, order_ref: str
-) -> tuple[LedgerEntry, LedgerEntry]:
-    """Move `amount` from free to locked for an order; call inside the order's transaction."""
-    balance = lock_balances(account, [asset])[asset]
-    taken = post_entry(
-        balance,
-        bucket=LedgerBucket.FREE,
-        delta=-amount,
-        kind=LedgerKind.LOCK,
-        epoch=account.epoch,
-        order_ref=order_ref,
-    )
-    held = post_entry(
-        balance,
-        bucket=LedgerBucket.LOCKED,
-        delta=amount,
-        kind=LedgerKind.LOCK,
-        epoch=account.epoch,
-        order_ref=order_ref,
-    )
-    return taken, held
-
-
-def unlock_funds(*, account: PaperAccount, asset: str, amount: Decimal, order_ref: str) -> None:
-    """The reverse of lock_funds, for a cancelled or partly unused order."""
-    balance = lock_balances(account, [asset])[asset]
-    post_entry(
-        balance,
-        bucket=LedgerBucket.LOCKED,
-        delta=-amount,
-        kind=LedgerKind.UNLOCK,
-        epoch=account.epoch,
-        order_ref=order_ref,
-    )
-    post_entry(
-        balance,
-        bucket=LedgerBucket.FREE,
-        delta=amount,
-        kind=LedgerKind.UNLOCK,
-        epoch=account.epoch,
-        order_ref=order_ref,
-    )
-
-
 @transaction.atomic(durable=True)
-def reset_account(*, user: User, account_id: int) -> PaperAccount:
-    """Start over: zero every balance, deposit the starting balance, begin a new epoch.
+def reset_account(*, user: User, account_id: int, now: datetime | None = None) -> PaperAccount:
+    """Start over: cancel open orders, empty every balance, deposit the starting balance.
 
-    The old epoch's ledger (and, later, orders) stays viewable. Open orders must be
-    cancelled first by the order service (it owns them); their locked funds are zeroed here.
+    The new page is a new epoch: orders, ledger rows, positions and snapshots of the old epoch
+    stay viewable. Locking the account first serialises the reset against orders and the
+    matcher (both lock it before its balances).
     """
+    now = now or timezone.now()
     account = lock_account(own_account(user=user, account_id=account_id).pk)
-    balances = lock_balances(
-        account, list(PaperBalance.objects.filter(account=account).values_list("asset", flat=True))
-    )
-    for balance in balances.values():
+    cancelled = cancel_open_orders_for_reset(account=account)
+    assets = list(PaperBalance.objects.filter(account=account).values_list("asset", flat=True))
+    postings = Postings(account, lock_balances(account, [*assets, account.base_currency]))
+    for asset, balance in postings.balances.items():
         for bucket in (LedgerBucket.FREE, LedgerBucket.LOCKED):
             amount: Decimal = getattr(balance, bucket)
-            if amount:
-                post_entry(
-                    balance,
-                    bucket=bucket,
-                    delta=-amount,
-                    kind=LedgerKind.RESET,
-                    epoch=account.epoch,
-                )
+            postings.post(asset, bucket, -amount, LedgerKind.RESET)
+    postings.flush()
+    old_epoch = account.epoch
     account.epoch += 1
-    account.reset_at = timezone.now()
+    account.reset_at = now
     account.save(update_fields=["epoch", "reset_at"])
-    base = lock_balances(account, [account.base_currency])[account.base_currency]
-    post_entry(
-        base,
-        bucket=LedgerBucket.FREE,
-        delta=account.starting_balance,
-        kind=LedgerKind.DEPOSIT,
-        epoch=account.epoch,
+    postings = Postings(account, postings.balances)
+    postings.post(
+        account.base_currency, LedgerBucket.FREE, account.starting_balance, LedgerKind.DEPOSIT
     )
+    postings.flush()
+    take_snapshot(account=account, reason=SnapshotReason.RESET, now=now, prices={})
     record(
         action=AuditAction.PAPER_ACCOUNT_RESET,
         actor=user,
         target=account,
-        data={"epoch": account.epoch, "starting_balance": account.starting_balance},
+        data={
+            "old_epoch": old_epoch,
+            "epoch": account.epoch,
+            "starting_balance": account.starting_balance,
+            "cancelled_orders": cancelled,
+        },
     )
     return account
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.utils import timezone
 
 from cryptopulse.errors import ApplicationError
@@ -26,18 +28,21 @@ class IllegalTransition(ApplicationError):
     status = 409
 
 
-def transition(order: Order, to: OrderStatus) -> tuple[str, str]:
-    """Move `order` to `to` and save it; returns (old, new). Raises IllegalTransition.
+def transition(order: Order, to: OrderStatus, *, also: Sequence[str] = ()) -> tuple[str, str]:
+    """Move `order` to `to` and save it with the fields in `also`; returns (old, new).
 
-    Callers hold the order's row lock; a final status also stamps `closed_at`.
+    Raises IllegalTransition. Callers hold the order's row lock; a final status also stamps
+    `closed_at`. Staying in the same non-final status (an open order whose stop triggered, a
+    partly filled one filling more) saves `also` without a move when the map allows it, or
+    when the status is open.
     """
     old = order.status
-    if to not in ALLOWED[old]:
+    if to not in ALLOWED[old] and not (to == old == S.OPEN):
         raise IllegalTransition(
             "illegal_transition", f"An order that is {old} cannot become {to}.", "status"
         )
     order.status = to
-    fields = ["status", "updated_at"]
+    fields = ["status", "updated_at", *also]
     if to in FINAL:
         order.closed_at = timezone.now()
         fields.append("closed_at")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import User
+from trading.exchanges.base import MarketInfo
 from trading.models import Candle, ExchangeConnection, Market
 from trading.symbols import normalise_symbol
 
@@ -60,3 +61,21 @@ def candles_of(
 
 def connections_of(*, user: User) -> QuerySet[ExchangeConnection]:
     return ExchangeConnection.objects.filter(user=user).order_by("label")
+
+
+def market_info_of(market: Market) -> MarketInfo:
+    """A stored market as the venue-level `MarketInfo` the fill model and venues take."""
+    return MarketInfo(
+        symbol=market.symbol,
+        exchange_symbol=market.exchange_symbol,
+        base=market.base,
+        quote=market.quote,
+        price_tick=market.price_tick,
+        amount_step=market.amount_step,
+        min_amount=market.min_amount,
+        max_amount=market.max_amount,
+        min_cost=market.min_cost,
+        maker_fee=market.maker_fee,
+        taker_fee=market.taker_fee,
+        active=market.active,
+    )

@@ -12,14 +12,31 @@ from papertrading.services import (
     InsufficientBalance,
     check_ledgers,
     default_account,
-    lock_funds,
     open_account,
     own_account,
     reset_account,
-    unlock_funds,
 )
+from papertrading.ledger import Postings
+from papertrading.locks import lock_balances
+from papertrading.models import LedgerBucket, LedgerKind
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory
+
+
+def _move(account: PaperAccount, asset: str, amount: Decimal, to: str, order_ref: str) -> None:
+    """Lock (to="locked") or unlock (to="free") funds, as the paper venue does for orders."""
+    postings = Postings(account, lock_balances(account, [asset]))
+    kind = LedgerKind.LOCK if to == LedgerBucket.LOCKED else LedgerKind.UNLOCK
+    postings.move(asset, amount, to=LedgerBucket(to), kind=kind, order_ref=order_ref)
+    postings.flush()
+
+
+def lock_funds(*, account: PaperAccount, asset: str, amount: Decimal, order_ref: str) -> None:
+    _move(account, asset, amount, "locked", order_ref)
+
+
+def unlock_funds(*, account: PaperAccount, asset: str, amount: Decimal, order_ref: str) -> None:
+    _move(account, asset, amount, "free", order_ref)
 
 
 def _balance(account: PaperAccount, asset: str = "USDT") -> tuple[Decimal, Decimal]:

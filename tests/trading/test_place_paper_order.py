@@ -11,13 +11,13 @@ from papertrading.services import InsufficientBalance, check_ledgers, open_accou
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 from trading.models import Fill, Order
-from trading.services.orders import place_paper_order
+from trading.services.orders import place_order
 
 
 def _place(account: PaperAccount, **fields):
     """A 0.01 BTC market buy on `account`, changed by `fields`."""
     values = {"symbol": "BTC", "side": "buy", "type": "market", "amount": Decimal("0.01"), **fields}
-    return place_paper_order(user=account.user, account_id=account.pk, **values)
+    return place_order(user=account.user, account=account, **values)
 
 
 def _balances(account: PaperAccount) -> dict[str, tuple[Decimal, Decimal]]:
@@ -103,9 +103,9 @@ def test_bad_orders_are_400_naming_the_problem_and_write_nothing(account, fields
 @pytest.mark.django_db
 def test_another_users_account_is_not_found(account):
     with pytest.raises(PaperAccount.DoesNotExist):
-        place_paper_order(
+        place_order(
             user=UserFactory.create(),
-            account_id=account.pk,
+            account=account,
             symbol="BTC",
             side="buy",
             type="market",

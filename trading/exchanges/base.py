@@ -14,6 +14,8 @@ from typing import Protocol
 
 from django.db.models import TextChoices
 
+from trading.exchanges.errors import OrderRejected
+
 
 class OrderSide(TextChoices):
     BUY = "buy", "Buy"
@@ -129,16 +131,30 @@ class KeyPermissions:
 
 @dataclass(frozen=True)
 class OrderRequest:
-    """An order as the venue receives it: already validated and quantized."""
+    """An order as the venue receives it: already validated and quantized.
+
+    `amount` is in base; a market buy may instead give `quote_amount`, the quote to spend
+    (then `amount` is None). Only the paper venue takes a quote amount: exchange venues ask
+    for `base_amount`, which refuses an order without a base amount.
+    """
 
     symbol: str
     side: OrderSide
     type: OrderType
-    amount: Decimal
+    amount: Decimal | None
     client_order_id: str
     price: Decimal | None = None
     stop_price: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
+    quote_amount: Decimal | None = None
+
+    @property
+    def base_amount(self) -> Decimal:
+        if self.amount is None:
+            raise OrderRejected(
+                "This venue needs the amount in the base asset.", code="quote_amount_not_supported"
+            )
+        return self.amount
 
 
 @dataclass(frozen=True)
@@ -168,6 +184,7 @@ class OrderAck:
     average_price: Decimal | None
     timestamp: datetime
     fills: tuple[Fill, ...] = field(default=())
+    triggered: bool = False  # a stop order whose trigger fired (it may not have filled yet)
 
 
 class Venue(Protocol):

@@ -317,12 +317,12 @@ class CcxtVenue:
         minimum amount or order value, raises PrecisionError before anything is sent.
         """
         market = self.market(request.symbol)
-        check_limits(market=market, amount=request.amount, price=request.price)
+        check_limits(market=market, amount=request.base_amount, price=request.price)
         if request.stop_price is not None:
-            check_limits(market=market, amount=request.amount, price=request.stop_price)
+            check_limits(market=market, amount=request.base_amount, price=request.stop_price)
         symbol = market.symbol
         ccxt_type, params, price = _order_arguments(request)
-        amount = _ccxt_number(request.amount)
+        amount = _ccxt_number(request.base_amount)
         sent = False
 
         def attempt() -> dict[str, Any]:

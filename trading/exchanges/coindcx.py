@@ -190,7 +190,7 @@ def order_body(request: OrderRequest, market: MarketInfo) -> dict[str, object]:
         "side": request.side.value,
         "order_type": "limit_order" if request.type == OrderType.LIMIT else "market_order",
         "market": market.exchange_symbol,
-        "total_quantity": request.amount,
+        "total_quantity": request.base_amount,
         "client_order_id": request.client_order_id,
     }
     if request.type == OrderType.LIMIT:

@@ -695,7 +695,7 @@ def _matching(existing: OrderAck, request: OrderRequest, error: OrderRejected) -
         existing.symbol == request.symbol
         and existing.side == request.side
         and existing.type == request.type
-        and existing.amount == request.amount
+        and existing.amount == request.base_amount
         and (request.type == OrderType.MARKET or existing.price == request.price)
     )
     if not same:

@@ -16,11 +16,16 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from trading.exchanges.base import Credentials, Venue
 from trading.exchanges.ccxt_venue import CcxtVenue, rebased_api_urls, supported_exchange_ids
+
+if TYPE_CHECKING:
+    from papertrading.models import PaperAccount
+    from papertrading.venue import PaperVenue
 
 SIMULATED = "simulated"
 _SIMULATED_CCXT_ID = "binance"
@@ -61,6 +66,13 @@ def get_venue(
             max_retry_after_s=_max_retry_after_s(),
         )
     raise ValueError(f"unknown exchange {exchange!r}")
+
+
+def paper_venue(account: PaperAccount, *, prices: Venue | None = None) -> PaperVenue:
+    """The paper exchange for one paper account; `prices` overrides its market data venue."""
+    from papertrading.venue import PaperVenue
+
+    return PaperVenue(account, prices=prices)
 
 
 _per_thread = threading.local()

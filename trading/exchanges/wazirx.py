@@ -177,7 +177,7 @@ def order_params(request: OrderRequest, market: MarketInfo) -> dict[str, str]:
         "symbol": market.exchange_symbol,
         "side": request.side.value,
         "type": "limit",
-        "quantity": decimal_text(request.amount),
+        "quantity": decimal_text(request.base_amount),
         "price": decimal_text(request.price),
         "clientOrderId": request.client_order_id,
     }

@@ -1,66 +1,61 @@
-"""Placing orders. This first slice serves paper accounts: market, limit and stop orders are
-validated against the market, planned by the paper fill model against the simulated (or
-live) order book, and booked with their funds, fills and ledger rows in one transaction.
+"""Placing and cancelling orders: one service for paper accounts and exchange connections.
 
-A repeated `client_order_id` on the same account returns the first order (never a second).
+`place_order` validates the order's shape and symbol, runs the pre-trade checks
+(trading.pretrade), persists the order and hands it to the account's venue:
+
+- paper: the `PaperVenue` books funds, fills, ledger, position and snapshot inside the same
+  transaction as the order row and its audit event, so a paper order is all or nothing. The
+  order book is read before that transaction opens: a slow exchange never holds a row lock.
+- exchange (testnet or live): the order row and its audit event commit first, the venue is
+  called outside any transaction, then its acknowledgement is applied. An order the venue
+  refuses is kept as rejected; one whose answer is lost stays `new` with its client order id,
+  which the venue looks up before any resend.
+
+A repeated `client_order_id` on the same account or connection returns the first order
+(`created=False`), never a second one; the database's unique constraint decides races.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
-from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 from compliance.audit import AuditAction, record
 from cryptopulse.errors import ApplicationError
-from papertrading.execution import book_fills, release_lock
-from papertrading.fill_model import FillPlan, FundsLock, OrderSpec, funds_to_lock, plan_order
-from papertrading.locks import lock_account
-from papertrading.services import lock_funds, own_account
-from trading.exchanges.base import MarketInfo, OrderSide, OrderType, TimeInForce, Venue
-from trading.exchanges.registry import public_venue
-from trading.models import Market, Order, OrderStatus, TradingMode
-from trading.order_status import transition
-from trading.selectors import UnknownSymbolError, default_exchange, resolve_market
+from papertrading.models import PaperAccount
+from trading.exchanges.base import (
+    MarketInfo,
+    OrderRequest,
+    OrderSide,
+    OrderType,
+    TimeInForce,
+    Venue,
+)
+from trading.exchanges.errors import OrderNotFound, OrderRejected, UnknownSymbol, VenueError
+from trading.exchanges.registry import paper_venue
+from trading.models import ExchangeConnection, Order, OrderStatus, TradingMode
+from trading.order_spec import OrderSpec, check_shape
+from trading.order_status import IllegalTransition, transition
+from trading.pretrade import PreTradeContext, run_pre_trade_checks
+from trading.selectors import UnknownSymbolError, default_exchange, market_info_of, resolve_market
+from trading.services.connections import venue_for
+from trading.services.order_updates import OPEN_STATUSES, apply_ack, push_order_update_on_commit
+from trading.symbols import normalise_symbol
 
 StrEnumChoices = TypeVar("StrEnumChoices", bound=TextChoices)
-
-OUTCOME_STATUS = {
-    "filled": OrderStatus.FILLED,
-    "partially_filled": OrderStatus.PARTIALLY_FILLED,
-    "resting": OrderStatus.OPEN,
-    "cancelled_remainder": OrderStatus.EXPIRED,  # as Binance reports an IOC's unfilled rest
-}
+TradingAccount = PaperAccount | ExchangeConnection
 
 
 @dataclass(frozen=True)
 class PlacedOrder:
     order: Order
     created: bool
-
-
-def market_info(market: Market) -> MarketInfo:
-    return MarketInfo(
-        symbol=market.symbol,
-        exchange_symbol=market.exchange_symbol,
-        base=market.base,
-        quote=market.quote,
-        price_tick=market.price_tick,
-        amount_step=market.amount_step,
-        min_amount=market.min_amount,
-        max_amount=market.max_amount,
-        min_cost=market.min_cost,
-        maker_fee=market.maker_fee,
-        taker_fee=market.taker_fee,
-        active=market.active,
-    )
 
 
 def _choice(enum: type[StrEnumChoices], value: str, field: str) -> StrEnumChoices:
@@ -74,16 +69,30 @@ def _choice(enum: type[StrEnumChoices], value: str, field: str) -> StrEnumChoice
         ) from None
 
 
-def _existing(account_id: int, client_order_id: str) -> Order | None:
-    return Order.objects.filter(
-        paper_account_id=account_id, client_order_id=client_order_id
-    ).first()
+def _existing(account: TradingAccount, client_order_id: str) -> Order | None:
+    if isinstance(account, PaperAccount):
+        return Order.objects.filter(paper_account=account, client_order_id=client_order_id).first()
+    return Order.objects.filter(connection=account, client_order_id=client_order_id).first()
 
 
-def place_paper_order(
+def _require_owner(user: User, account: TradingAccount) -> None:
+    if account.user_id != user.pk:
+        raise type(account).DoesNotExist  # the same 404 as an id that does not exist
+
+
+def mode_of(account: TradingAccount) -> TradingMode:
+    """Paper, testnet (an exchange's sandbox, or our simulator) or live: shown everywhere."""
+    if isinstance(account, PaperAccount):
+        return TradingMode.PAPER
+    if account.testnet or account.exchange == "simulated":
+        return TradingMode.TESTNET
+    return TradingMode.LIVE
+
+
+def place_order(
     *,
     user: User,
-    account_id: int,
+    account: TradingAccount,
     symbol: str,
     side: str,
     type: str,
@@ -94,25 +103,18 @@ def place_paper_order(
     time_in_force: str = TimeInForce.GTC,
     client_order_id: str | None = None,
     venue: Venue | None = None,
-    now: datetime | None = None,
+    actor: User | ApiKey | None = None,
 ) -> PlacedOrder:
-    """Validate, plan against the current book, then book it all in one transaction.
+    """Validate, check, persist and execute an order on `account` (see the module docstring).
 
-    Raises ApplicationError (400) for bad input, InsufficientBalance (409) when the free
-    balance does not cover the funds the order needs; nothing is written then.
+    Raises ApplicationError (400) for bad input, InsufficientBalance (409) when a paper
+    balance cannot cover the order, OrderRefused (422) when an exchange refuses it and 503
+    when it cannot be reached; `account` not the user's raises its DoesNotExist (404).
     """
-    account = own_account(user=user, account_id=account_id)
+    _require_owner(user, account)
     client_order_id = client_order_id or uuid.uuid4().hex
-    if (first := _existing(account.pk, client_order_id)) is not None:
+    if (first := _existing(account, client_order_id)) is not None:
         return PlacedOrder(first, created=False)
-    exchange = default_exchange()
-    try:
-        market_row = resolve_market(exchange=exchange, text=symbol)
-    except UnknownSymbolError as error:
-        raise ApplicationError(
-            "unknown_symbol", f"No market {symbol!r} on {exchange}.", "symbol"
-        ) from error
-    market = market_info(market_row)
     spec = OrderSpec(
         side=_choice(OrderSide, side, "side"),
         type=_choice(OrderType, type, "type"),
@@ -122,42 +124,34 @@ def place_paper_order(
         stop_price=stop_price,
         time_in_force=_choice(TimeInForce, time_in_force, "time_in_force"),
     )
-    # The book is read before any lock is taken: a slow exchange never holds a row lock.
-    book = (venue or public_venue(exchange)).fetch_order_book(market.symbol)
-    last_price = (book.bids[0][0] + book.asks[0][0]) / 2 if book.bids and book.asks else None
-    plan = plan_order(spec, market=market, book=book, last_price=last_price)
-    lock = funds_to_lock(spec, market=market, book=book)
-    now = now or timezone.now()
+    check_shape(spec)
     try:
-        with transaction.atomic(durable=True):
-            order = _book(
-                account.pk, user, spec, market, exchange, client_order_id, plan, lock, now
-            )
+        if isinstance(account, PaperAccount):
+            return _place_paper(user, account, symbol, spec, client_order_id, venue, actor)
+        return _place_on_exchange(user, account, symbol, spec, client_order_id, venue, actor)
     except IntegrityError:
         # The same client order id was placed concurrently: the first one stands.
-        if (first := _existing(account.pk, client_order_id)) is not None:
+        if (first := _existing(account, client_order_id)) is not None:
             return PlacedOrder(first, created=False)
         raise
-    return PlacedOrder(order, created=True)
 
 
-def _book(
-    account_id: int,
+def _new_order(
     user: User,
-    spec: OrderSpec,
+    account: TradingAccount,
     market: MarketInfo,
     exchange: str,
+    spec: OrderSpec,
     client_order_id: str,
-    plan: FillPlan,
-    lock: FundsLock,
-    now: datetime,
 ) -> Order:
-    account = lock_account(account_id)
-    order = Order.objects.create(
+    if isinstance(account, PaperAccount):
+        owner: dict[str, object] = {"paper_account": account, "epoch": account.epoch}
+    else:
+        owner = {"connection": account}
+    return Order.objects.create(
         user=user,
-        paper_account=account,
-        mode=TradingMode.PAPER,
-        epoch=account.epoch,
+        **owner,
+        mode=mode_of(account),
         exchange=exchange,
         symbol=market.symbol,
         side=spec.side,
@@ -168,32 +162,217 @@ def _book(
         price=spec.price,
         stop_price=spec.stop_price,
         client_order_id=client_order_id,
-        triggered=plan.triggered,
     )
-    lock_funds(account=account, asset=lock.asset, amount=lock.amount, order_ref=str(order.pk))
-    used = book_fills(account=account, order=order, market=market, plan=plan, now=now)
-    order.filled_amount = plan.filled_amount
-    order.filled_quote = plan.gross_quote
-    order.average_price = plan.average_price
-    order.save(update_fields=["filled_amount", "filled_quote", "average_price", "updated_at"])
-    status = OUTCOME_STATUS[plan.outcome]
-    transition(order, status)
-    if status in (OrderStatus.FILLED, OrderStatus.EXPIRED):
-        release_lock(account=account, order=order, lock=lock, used=used)
+
+
+def _request(order: Order) -> OrderRequest:
+    return OrderRequest(
+        symbol=order.symbol,
+        side=OrderSide(order.side),
+        type=OrderType(order.type),
+        amount=order.amount,
+        quote_amount=order.quote_amount,
+        client_order_id=order.client_order_id,
+        price=order.price,
+        stop_price=order.stop_price,
+        time_in_force=TimeInForce(order.time_in_force),
+    )
+
+
+def _audit_placed(order: Order, user: User, actor: User | ApiKey | None) -> None:
     record(
         action=AuditAction.ORDER_PLACED,
-        actor=user,
+        actor=actor or user,
+        subject=user,
         target=order,
         data={
-            "mode": "paper",
-            "symbol": market.symbol,
-            "side": spec.side,
-            "type": spec.type,
-            "amount": spec.amount,
-            "quote_amount": spec.quote_amount,
-            "price": spec.price,
-            "status": status,
-            "filled": plan.filled_amount,
+            "mode": order.mode,
+            "symbol": order.symbol,
+            "side": order.side,
+            "type": order.type,
+            "amount": order.amount,
+            "quote_amount": order.quote_amount,
+            "price": order.price,
+            "stop_price": order.stop_price,
+            "status": order.status,
+            "filled": order.filled_amount,
+            "client_order_id": order.client_order_id,
         },
     )
+
+
+def _place_paper(
+    user: User,
+    account: PaperAccount,
+    symbol: str,
+    spec: OrderSpec,
+    client_order_id: str,
+    prices: Venue | None,
+    actor: User | ApiKey | None,
+) -> PlacedOrder:
+    exchange = default_exchange()
+    try:
+        market = market_info_of(resolve_market(exchange=exchange, text=symbol))
+    except UnknownSymbolError as error:
+        raise ApplicationError(
+            "unknown_symbol", f"No market {symbol!r} on {exchange}.", "symbol"
+        ) from error
+    run_pre_trade_checks(
+        PreTradeContext(user, TradingMode.PAPER, market, spec, account.base_currency)
+    )
+    venue = paper_venue(account, prices=prices)
+    venue.fetch_order_book(market.symbol)  # before any lock: see the module docstring
+    with transaction.atomic(durable=True):
+        # The account lock comes before the order row: the row's foreign key share-locks the
+        # account, and two orders holding that while both waiting to lock it would deadlock.
+        locked = venue.lock_account()
+        order = _new_order(user, locked, market, exchange, spec, client_order_id)
+        apply_ack(order=order, ack=venue.create_order(_request(order)))
+        _audit_placed(order, user, actor)
+        push_order_update_on_commit(order)
+    return PlacedOrder(order, created=True)
+
+
+class OrderRefused(ApplicationError):
+    """The exchange refused the order (HTTP 422); the order is kept as rejected."""
+
+    status = 422
+
+
+def _place_on_exchange(
+    user: User,
+    connection: ExchangeConnection,
+    symbol: str,
+    spec: OrderSpec,
+    client_order_id: str,
+    venue: Venue | None,
+    actor: User | ApiKey | None,
+) -> PlacedOrder:
+    if spec.quote_amount is not None:
+        raise ApplicationError(
+            "quote_amount_not_supported",
+            "Exchange orders take the amount in the base asset.",
+            "quote_amount",
+        )
+    venue = venue or venue_for(connection)
+    try:
+        market = venue.market(normalise_symbol(symbol))
+    except (UnknownSymbol, ValueError) as error:
+        raise ApplicationError(
+            "unknown_symbol", f"No market {symbol!r} on {connection.exchange}.", "symbol"
+        ) from error
+    except VenueError as error:
+        raise _unavailable(connection, error) from error
+    run_pre_trade_checks(PreTradeContext(user, mode_of(connection), market, spec))
+    from trading.precision import check_limits
+
+    check_limits(market=market, amount=spec.amount or Decimal(0), price=spec.price)
+    with transaction.atomic(durable=True):
+        order = _new_order(user, connection, market, connection.exchange, spec, client_order_id)
+        _audit_placed(order, user, actor)
+    try:
+        ack = venue.create_order(_request(order))
+    except OrderRejected as error:
+        _reject(order, error.reason)
+        raise OrderRefused(
+            error.code, f"{connection.exchange} refused the order: {error.reason}"
+        ) from error
+    except VenueError as error:
+        raise _unavailable(connection, error) from error
+    with transaction.atomic(durable=True):
+        order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        apply_ack(order=order, ack=ack)
+        push_order_update_on_commit(order)
+    return PlacedOrder(order, created=True)
+
+
+def _unavailable(connection: ExchangeConnection, error: Exception) -> ApplicationError:
+    return ApplicationError(
+        "exchange_unavailable", f"{connection.exchange} did not answer: {error}", status=503
+    )
+
+
+@transaction.atomic(durable=True)
+def _reject(order: Order, reason: str) -> None:
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    order.reject_reason = reason[:500]
+    transition(order, OrderStatus.REJECTED, also=["reject_reason"])
+    record(
+        action=AuditAction.ORDER_REJECTED,
+        actor=None,
+        subject=order.user,
+        target=order,
+        data={"reason": order.reject_reason},
+    )
+    push_order_update_on_commit(order)
+
+
+def own_order(*, user: User, order_id: int) -> Order:
+    order = Order.objects.filter(user=user, pk=order_id).first()
+    if order is None:
+        raise Order.DoesNotExist
     return order
+
+
+def cancel_order(*, user: User, order_id: int, actor: User | ApiKey | None = None) -> Order:
+    """Cancel an open order of the user's; a finished one is 409, another user's 404.
+
+    Paper: the funds it still holds go back to free in the same transaction. Exchange: the
+    venue cancels first (outside any transaction), then its answer is applied.
+    """
+    order = own_order(user=user, order_id=order_id)
+    if order.paper_account_id is not None:
+        return _cancel_paper(order, user, actor)
+    _refuse_finished(order)
+    assert order.connection is not None  # noqa: S101 - an order has one of the two accounts
+    venue = venue_for(order.connection)
+    try:
+        ack = venue.cancel_order(
+            symbol=order.symbol,
+            exchange_order_id=order.exchange_order_id or None,
+            client_order_id=order.client_order_id,
+        )
+    except OrderNotFound as error:
+        raise IllegalTransition(
+            "not_open", "The exchange no longer has this order open.", "status"
+        ) from error
+    except VenueError as error:
+        raise _unavailable(order.connection, error) from error
+    with transaction.atomic(durable=True):
+        order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        apply_ack(order=order, ack=ack)
+        _audit_cancelled(order, user, actor)
+        push_order_update_on_commit(order)
+    return order
+
+
+def _refuse_finished(order: Order) -> None:
+    if order.status not in OPEN_STATUSES:
+        raise IllegalTransition(
+            "not_open", f"The order is {order.get_status_display().lower()}.", "status"
+        )
+
+
+@transaction.atomic(durable=True)
+def _cancel_paper(order: Order, user: User, actor: User | ApiKey | None) -> Order:
+    assert order.paper_account is not None  # noqa: S101 - checked by the caller
+    venue = paper_venue(order.paper_account)
+    venue.lock_account()
+    order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    _refuse_finished(order)
+    apply_ack(
+        order=order, ack=venue.cancel_order(symbol=order.symbol, exchange_order_id=str(order.pk))
+    )
+    _audit_cancelled(order, user, actor)
+    push_order_update_on_commit(order)
+    return order
+
+
+def _audit_cancelled(order: Order, user: User, actor: User | ApiKey | None) -> None:
+    record(
+        action=AuditAction.ORDER_CANCELLED,
+        actor=actor or user,
+        subject=user,
+        target=order,
+        data={"mode": order.mode, "symbol": order.symbol, "filled": order.filled_amount},
+    )

@@ -276,7 +276,7 @@ def test_limit_order_rests_locks_funds_and_cancels(venue):
     # given
     request = resting_buy(venue, "lim-1")
     assert request.price is not None
-    locked = request.price * request.amount
+    locked = request.price * request.base_amount
     # when
     placed = venue.create_order(request)
     by_client_id = venue.fetch_order(symbol="BTC/USDT", client_order_id="lim-1")
