@@ -38,3 +38,15 @@ def _register_worker_steps() -> None:
 
 
 _register_worker_steps()
+
+
+@signals.task_prerun.connect
+def forget_content_types_between_test_flushes(**_: Any) -> None:
+    """Test worker only: transactional tests flush the database, and the flush recreates
+    content types under new ids, which the worker's process-wide cache would not see."""
+    from django.conf import settings
+
+    if getattr(settings, "WORKER_CLEARS_CONTENT_TYPE_CACHE", False):
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()

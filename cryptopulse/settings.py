@@ -302,6 +302,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Orders' side and type appear in many components; one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderSideEnum": "trading.exchanges.base.OrderSide",
+        "OrderTypeEnum": "trading.exchanges.base.OrderType",
+    },
 }
 
 # --- Exchanges and market data ---------------------------------------------------------------

@@ -48,3 +48,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test worker outlives database flushes (see cryptopulse/celery.py).
+WORKER_CLEARS_CONTENT_TYPE_CACHE = True

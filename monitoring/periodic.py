@@ -54,4 +54,16 @@ PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
         every_seconds=3600,
         description="Deletes API Idempotency-Key rows past their retention.",
     ),
+    PeriodicSpec(
+        name="papertrading: match resting orders",
+        task="papertrading.match_orders",
+        every_seconds=15,
+        description="Fallback for the feed's per-tick matching, at cached prices.",
+    ),
+    PeriodicSpec(
+        name="papertrading: equity snapshots",
+        task="papertrading.snapshot_equity",
+        every_seconds=300,
+        description="A point of every live paper account's equity curve.",
+    ),
 )

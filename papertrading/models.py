@@ -214,6 +214,14 @@ class EquitySnapshot(models.Model):
         indexes = [
             models.Index(fields=["account", "epoch", "taken_at"], name="snapshot_account_time")
         ]
+        constraints = [
+            # One scheduled point per account and slot: a repeated beat run adds nothing.
+            models.UniqueConstraint(
+                fields=["account", "taken_at"],
+                condition=Q(reason="schedule"),
+                name="snapshot_one_per_slot",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.equity} at {self.taken_at:%Y-%m-%d %H:%M}"

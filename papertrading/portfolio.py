@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.core.cache import cache
+from django.utils import timezone
 
 from papertrading.models import (
     EquitySnapshot,
@@ -246,3 +247,79 @@ def take_snapshot(
         positions_value=positions_value,
         reason=reason,
     )
+
+
+SNAPSHOT_SLOT_S = 300
+
+
+def cached_last_prices(*, exchange: str) -> dict[str, Decimal]:
+    """Last prices of the symbols with open paper orders, from the ticker cache."""
+    from trading.models import Order, OrderStatus, TradingMode
+
+    symbols = list(
+        Order.objects.filter(
+            mode=TradingMode.PAPER,
+            exchange=exchange,
+            status__in=[OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED],
+        )
+        .values_list("symbol", flat=True)
+        .distinct()
+    )
+    keys = {ticker_key(exchange, symbol): symbol for symbol in symbols}
+    cached = cache.get_many(list(keys))
+    return {
+        keys[key]: Decimal(ticker["last"])
+        for key, ticker in cached.items()
+        if ticker.get("last") is not None
+    }
+
+
+def snapshot_live_accounts(*, now: datetime | None = None) -> int:
+    """One scheduled snapshot per live-priced account and 5-minute slot; returns rows added.
+
+    The slot's start is the snapshot time and the database refuses a second one for the same
+    account and slot, so a repeated or overlapping run adds nothing.
+    """
+    now = now or timezone.now()
+    slot = datetime.fromtimestamp(
+        int(now.timestamp()) // SNAPSHOT_SLOT_S * SNAPSHOT_SLOT_S, tz=now.tzinfo
+    )
+    accounts = {
+        account.pk: account
+        for account in PaperAccount.objects.filter(price_source=PriceSource.LIVE)
+    }
+    by_account: dict[int, list[PaperBalance]] = {}
+    for balance in PaperBalance.objects.filter(account_id__in=list(accounts)):
+        by_account.setdefault(balance.account_id, []).append(balance)
+    exchange = default_exchange()
+    assets = {b.asset for rows in by_account.values() for b in rows if b.total}
+    keys = {
+        ticker_key(exchange, f"{asset}/{base}"): asset
+        for asset in assets
+        for base in {a.base_currency for a in accounts.values()}
+    }
+    prices = {
+        keys[key]: Decimal(ticker["last"])
+        for key, ticker in cache.get_many(list(keys)).items()
+        if ticker.get("last") is not None
+    }
+    rows = []
+    for account_id, account in accounts.items():
+        cash, positions_value, _ = value_balances(
+            account=account, balances=by_account.get(account_id, []), prices=prices
+        )
+        rows.append(
+            EquitySnapshot(
+                account=account,
+                epoch=account.epoch,
+                taken_at=slot,
+                equity=cash + positions_value,
+                cash=cash,
+                positions_value=positions_value,
+                reason=SnapshotReason.SCHEDULE,
+            )
+        )
+    existing = EquitySnapshot.objects.filter(reason=SnapshotReason.SCHEDULE, taken_at=slot)
+    before = existing.count()
+    EquitySnapshot.objects.bulk_create(rows, ignore_conflicts=True)
+    return existing.count() - before

@@ -89,6 +89,7 @@ def celery_worker_process(django_db_setup: None, worker_log: Path) -> Iterator[s
                 hostname,
                 "--without-mingle",
                 "--without-gossip",
+                "--purge",  # messages an earlier run left in the test broker are not ours
                 "--loglevel",
                 "INFO",
             ],

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from trading.exchanges.base import OrderSide, OrderType
+
 
 def decimal_field(*, null: bool = False) -> models.DecimalField:
     """Amounts and prices: 38 digits, 18 after the point (DESIGN § Money and time)."""
@@ -165,17 +167,8 @@ class Order(models.Model):
     epoch = models.PositiveIntegerField(default=1)  # the paper account's epoch at placement
     exchange = models.CharField(max_length=32)
     symbol = models.CharField(max_length=40)
-    side = models.CharField(max_length=4, choices=[("buy", "Buy"), ("sell", "Sell")])
-    type = models.CharField(
-        max_length=12,
-        choices=[
-            ("market", "Market"),
-            ("limit", "Limit"),
-            ("stop_loss", "Stop-loss"),
-            ("stop_limit", "Stop-limit"),
-            ("take_profit", "Take-profit"),
-        ],
-    )
+    side = models.CharField(max_length=4, choices=OrderSide.choices)
+    type = models.CharField(max_length=12, choices=OrderType.choices)
     time_in_force = models.CharField(max_length=3, default="GTC")
     amount = decimal_field(null=True)
     quote_amount = decimal_field(null=True)

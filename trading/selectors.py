@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from trading.exchanges.base import MarketInfo
-from trading.models import Candle, ExchangeConnection, Market
+from trading.models import Candle, ExchangeConnection, Fill, Market, Order
 from trading.symbols import normalise_symbol
 
 MAX_CANDLES = 1000
@@ -79,3 +79,51 @@ def market_info_of(market: Market) -> MarketInfo:
         taker_fee=market.taker_fee,
         active=market.active,
     )
+
+
+def orders_of(
+    *,
+    user: User,
+    paper_account_id: int | None = None,
+    connection_id: int | None = None,
+    status: str | None = None,
+    symbol: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    epoch: int | None = None,
+    on_exchange: bool = False,
+) -> QuerySet[Order]:
+    """The user's orders, newest first, with their fills (one query for all of them).
+
+    `on_exchange` keeps only orders on exchange connections (testnet and live).
+    """
+    rows = Order.objects.filter(user=user).prefetch_related("fills")
+    if on_exchange:
+        rows = rows.filter(connection__isnull=False)
+    if paper_account_id is not None:
+        rows = rows.filter(paper_account_id=paper_account_id)
+    if connection_id is not None:
+        rows = rows.filter(connection_id=connection_id)
+    if status == "open":
+        rows = rows.filter(status__in=["new", "open", "partially_filled"])
+    elif status:
+        rows = rows.filter(status=status)
+    if symbol:
+        rows = rows.filter(symbol=symbol)
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    if epoch is not None:
+        rows = rows.filter(epoch=epoch)
+    return rows.order_by("-created_at", "-pk")
+
+
+def fills_of(*, user: User, paper_account_id: int, epoch: int | None = None) -> QuerySet[Fill]:
+    """Executions of the user's orders on one paper account, newest first."""
+    rows = Fill.objects.filter(
+        order__user=user, order__paper_account_id=paper_account_id
+    ).select_related("order")
+    if epoch is not None:
+        rows = rows.filter(order__epoch=epoch)
+    return rows.order_by("-executed_at", "-pk")

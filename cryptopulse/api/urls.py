@@ -6,5 +6,6 @@ from drf_spectacular.views import SpectacularAPIView
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("trading.api.urls")),
+    path("", include("papertrading.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from trading.api import views
+from trading.api import order_views, views
 
 urlpatterns = [
+    path("orders", order_views.OrderListView.as_view(), name="api-orders"),
+    path("orders/<int:order_id>", order_views.OrderDetailView.as_view(), name="api-order-detail"),
     path("market-data/ticker/<str:symbol>", views.TickerView.as_view(), name="api-ticker"),
     path("market-data/candles", views.CandlesView.as_view(), name="api-candles"),
     path("market-data/markets", views.MarketsView.as_view(), name="api-markets"),

@@ -15,14 +15,18 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from celery import current_app
 from channels.layers import get_channel_layer
 
-from trading.exchanges.base import Candle, Venue
+from trading.exchanges.base import Candle, Ticker, Venue
 from trading.exchanges.errors import VenueError
+from trading.models import Order, TradingMode
 from trading.services.markets import store_tickers, ticker_to_json
+from trading.services.order_updates import OPEN_STATUSES
 
 logger = logging.getLogger(__name__)
 FRAME_TYPE = "market.frame"
+PAPER_MATCH_TASK = "papertrading.match_orders"
 
 
 def market_group(exchange: str, symbol: str) -> str:
@@ -41,10 +45,13 @@ def _candle_json(candle: Candle) -> dict[str, Any]:
     }
 
 
-def build_frames(*, venue: Venue, exchange: str, symbols: list[str]) -> dict[str, str]:
+def build_frames(
+    *, venue: Venue, exchange: str, symbols: list[str], tickers: dict[str, Ticker] | None = None
+) -> dict[str, str]:
     """One JSON text frame per symbol: {"type": "market", ticker, candle}."""
-    tickers = venue.fetch_tickers(symbols)
-    store_tickers(exchange=exchange, tickers=tickers)
+    if tickers is None:
+        tickers = venue.fetch_tickers(symbols)
+        store_tickers(exchange=exchange, tickers=tickers)
     frames = {}
     for symbol in symbols:
         ticker = tickers.get(symbol)
@@ -63,9 +70,28 @@ def build_frames(*, venue: Venue, exchange: str, symbols: list[str]) -> dict[str
     return frames
 
 
+def has_open_paper_orders(*, exchange: str) -> bool:
+    """Whether the matcher has anything to do (the partial open-orders index answers it)."""
+    return Order.objects.filter(
+        exchange=exchange, mode=TradingMode.PAPER, status__in=OPEN_STATUSES
+    ).exists()
+
+
 def publish_once(*, venue: Venue, exchange: str, symbols: list[str]) -> int:
-    """Build and send every symbol's frame; return how many were sent."""
-    frames = build_frames(venue=venue, exchange=exchange, symbols=symbols)
+    """Build and send every symbol's frame, and hand the prices to the paper matcher.
+
+    The matcher runs in a worker (`papertrading.match_orders`, sent by name: the feed does
+    not import the paper exchange); returns how many frames were sent.
+    """
+    tickers = venue.fetch_tickers(symbols)
+    store_tickers(exchange=exchange, tickers=tickers)
+    if has_open_paper_orders(exchange=exchange):
+        current_app.send_task(
+            PAPER_MATCH_TASK,
+            kwargs={"exchange": exchange, "prices": {s: str(t.last) for s, t in tickers.items()}},
+            expires=10,
+        )
+    frames = build_frames(venue=venue, exchange=exchange, symbols=symbols, tickers=tickers)
     layer = get_channel_layer()
     if layer is None:  # pragma: no cover - CHANNEL_LAYERS is always configured
         raise RuntimeError("No channel layer configured.")
