@@ -1,0 +1,119 @@
+"""Orders on an exchange connection through the same order service, via real ccxt against
+the loopback exchange: labelled testnet, acknowledged, refused, cancelled, isolated."""
+
+from decimal import Decimal
+
+import pytest
+from rest_framework.test import APIClient
+
+from compliance.models import AuditEvent
+from tests.factories import UserFactory
+from trading.models import Order
+from trading.services.connections import add_connection
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def connected(simulated_markets):
+    user = UserFactory.create()
+    account = simulated_markets.accounts.create(balances={"USDT": "5000", "BTC": "0.1"})
+    connection = add_connection(
+        user=user, exchange="simulated", label="sim", api_key=account.api_key, secret=account.secret
+    )
+    api = APIClient()
+    api.force_authenticate(user)
+    return user, connection, api
+
+
+def _order(connection, **fields):
+    return {
+        "connection": connection.pk,
+        "symbol": "BTC/USDT",
+        "side": "buy",
+        "type": "market",
+        "amount": "0.01",
+        **fields,
+    }
+
+
+def test_a_market_order_on_the_simulator_is_filled_and_labelled_testnet(connected):
+    user, connection, api = connected
+    answer = api.post("/api/v1/orders", _order(connection))
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    assert (body["mode"], body["status"], body["connection"]) == (
+        "testnet",
+        "filled",
+        connection.pk,
+    )
+    assert body["exchange_order_id"]
+    assert D(body["filled_amount"]) == D("0.01")
+    assert body["fills"], "the exchange's trades are recorded as fills"
+    assert AuditEvent.objects.filter(action="trading.order.placed").count() == 1
+    listed = api.get("/api/v1/orders").json()
+    assert [row["id"] for row in listed["results"]] == [body["id"]]
+    assert api.get("/api/v1/paper-trading/orders").json()["count"] == 0
+
+
+def test_a_repeated_client_order_id_does_not_send_a_second_order(connected):
+    _user, connection, api = connected
+    payload = _order(connection, client_order_id="cp-once-1")
+    first = api.post("/api/v1/orders", payload)
+    again = api.post("/api/v1/orders", payload)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert Order.objects.count() == 1
+
+
+def test_a_limit_order_rests_and_is_cancelled_on_the_exchange(connected):
+    _user, connection, api = connected
+    placed = api.post("/api/v1/orders", _order(connection, type="limit", price="1000.00"))
+    assert placed.status_code == 201, placed.json()
+    assert placed.json()["status"] == "open"
+    cancelled = api.delete(f"/api/v1/orders/{placed.json()['id']}")
+    assert cancelled.status_code == 200, cancelled.json()
+    assert cancelled.json()["status"] == "canceled"
+    assert AuditEvent.objects.filter(action="trading.order.cancelled").count() == 1
+
+
+def test_an_order_the_exchange_refuses_is_422_and_kept_as_rejected(connected):
+    _user, connection, api = connected
+    answer = api.post("/api/v1/orders", _order(connection, amount="10"))  # 10 BTC > 5000 USDT
+    assert answer.status_code == 422, answer.json()
+    order = Order.objects.get()
+    assert order.status == "rejected"
+    assert order.reject_reason
+    assert AuditEvent.objects.filter(action="trading.order.rejected").count() == 1
+
+
+def test_quote_amounts_and_bad_input_are_400_before_anything_is_sent(connected):
+    _user, connection, api = connected
+    quote = api.post("/api/v1/orders", _order(connection, amount=None, quote_amount="100"))
+    assert quote.status_code == 400
+    assert "quote_amount" in quote.json()["fields"]
+    off_step = api.post("/api/v1/orders", _order(connection, amount="0.0000001"))
+    assert off_step.status_code == 400
+    assert "amount" in off_step.json()["fields"]
+    assert not Order.objects.exists()
+
+
+def test_an_unreachable_exchange_is_503_and_writes_nothing(connected, settings):
+    _user, connection, api = connected
+    settings.SIM_EXCHANGE_URL = "http://127.0.0.1:9"
+    settings.VENUE_MAX_RETRIES = 1
+    answer = api.post("/api/v1/orders", _order(connection))
+    assert answer.status_code == 503, answer.json()
+    assert answer.json()["code"] == "exchange_unavailable"
+    assert not Order.objects.exists()
+
+
+def test_another_users_connection_and_orders_are_404(connected):
+    _user, connection, api = connected
+    placed = api.post("/api/v1/orders", _order(connection, type="limit", price="1000.00")).json()
+    other = APIClient()
+    other.force_authenticate(UserFactory.create())
+    assert other.post("/api/v1/orders", _order(connection)).status_code == 404
+    assert other.get(f"/api/v1/orders/{placed['id']}").status_code == 404
+    assert other.delete(f"/api/v1/orders/{placed['id']}").status_code == 404
+    assert other.get("/api/v1/orders", {"connection": connection.pk}).json()["count"] == 0
