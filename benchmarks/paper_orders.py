@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/paper_orders.py --orders 500 --processes 1
     .venv/bin/python benchmarks/paper_orders.py --orders 500 --processes 2
 
-Uses the development database (the embedded engines under .run/, or DATABASE_URL) and an
-in-process simulator on a loopback port for the order book. Each process trades on its own
+Uses the development database (the embedded engines under .run/, or DATABASE_URL) and Redis,
+and an in-process simulator on a loopback port for the order book, read as the order service
+reads it in production: through the shared book cache (PAPER_BOOK_MAX_AGE_S). Each process trades on its own
 user's account, so processes do not contend on one account's lock. Prints orders/s and
 p50/p95 per order. The benchmark users and their orders stay in the database.
 """
@@ -36,12 +37,10 @@ def _run(sim_url: str, orders: int, results: multiprocessing.Queue) -> None:
     _setup(sim_url)
     from accounts.models import User
     from papertrading.services import open_account
-    from trading.exchanges.registry import public_venue
     from trading.services.orders import place_order
 
     user = User.objects.create_user(email=f"bench-{uuid.uuid4().hex[:12]}@example.com")
     account = open_account(user=user, starting_balance=Decimal("1000000000"))
-    venue = public_venue("simulated")
     latencies = []
     started = time.perf_counter()
     for _ in range(orders):
@@ -53,7 +52,6 @@ def _run(sim_url: str, orders: int, results: multiprocessing.Queue) -> None:
             side="buy",
             type="market",
             amount=Decimal("0.001"),
-            venue=venue,
         )
         latencies.append((time.perf_counter() - t0) * 1000)
     results.put((orders, time.perf_counter() - started, latencies))

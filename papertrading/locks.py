@@ -13,21 +13,22 @@ def lock_account(account_id: int) -> PaperAccount:
 
 
 def lock_balances(account: PaperAccount, assets: list[str]) -> dict[str, PaperBalance]:
-    """The account's balances of `assets`, created at zero if missing, locked in pk order."""
-    existing = set(
-        PaperBalance.objects.filter(account=account, asset__in=assets).values_list(
-            "asset", flat=True
-        )
-    )
-    missing = [asset for asset in assets if asset not in existing]
-    if missing:
-        PaperBalance.objects.bulk_create(
-            [PaperBalance(account=account, asset=a, free=0, locked=0) for a in missing],
-            ignore_conflicts=True,
-        )
+    """The account's balances of `assets`, created at zero if missing, locked in pk order.
+
+    Usually every row exists and this is one query; a missing one is created (a concurrent
+    creator's row wins, ON CONFLICT DO NOTHING) and the set locked again, still in pk order.
+    """
     rows: QuerySet[PaperBalance] = (
         PaperBalance.objects.select_for_update(of=("self",))
         .filter(account=account, asset__in=assets)
         .order_by("pk")
     )
-    return {row.asset: row for row in rows}
+    locked = {row.asset: row for row in rows}
+    missing = [asset for asset in dict.fromkeys(assets) if asset not in locked]
+    if not missing:
+        return locked
+    PaperBalance.objects.bulk_create(
+        [PaperBalance(account=account, asset=a, free=0, locked=0) for a in missing],
+        ignore_conflicts=True,
+    )
+    return {row.asset: row for row in rows.all()}

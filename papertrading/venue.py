@@ -102,6 +102,7 @@ class PaperVenue:
         self.replay = ReplayPrices(account) if account.price_source == PriceSource.REPLAY else None
         self._prices = prices
         self._books: dict[str, OrderBook] = {}
+        self._markets: dict[str, MarketInfo] = {}
 
     # --- market data -----------------------------------------------------------------------
     @property
@@ -117,10 +118,13 @@ class PaperVenue:
         return {row.symbol: market_info_of(row) for row in rows}
 
     def market(self, symbol: str) -> MarketInfo:
-        row = Market.objects.filter(exchange=self.exchange, symbol=symbol).first()
-        if row is None:
-            raise UnknownSymbol(symbol)
-        return market_info_of(row)
+        """The stored market (one query per venue and symbol: a venue lives for one use)."""
+        if symbol not in self._markets:
+            row = Market.objects.filter(exchange=self.exchange, symbol=symbol).first()
+            if row is None:
+                raise UnknownSymbol(symbol)
+            self._markets[symbol] = market_info_of(row)
+        return self._markets[symbol]
 
     def fetch_ticker(self, symbol: str) -> Ticker:
         return self.prices.fetch_ticker(symbol)
@@ -163,11 +167,14 @@ class PaperVenue:
 
     # --- orders (inside the order service's transaction) -----------------------------------
     def create_order(self, request: OrderRequest) -> OrderAck:
-        """Plan the order against the last fetched book and book it; InvalidOrder (400) or
+        """Book the order the service created for `request` (see `book_order`)."""
+        return self.book_order(self._order(client_order_id=request.client_order_id))
+
+    def book_order(self, order: Order) -> OrderAck:
+        """Plan a new order against the last fetched book and book it; InvalidOrder (400) or
         InsufficientBalance (409) roll the caller's transaction back."""
-        order = self._order(client_order_id=request.client_order_id)
-        market = self.market(request.symbol)
-        book = self._books.get(request.symbol) or self.fetch_order_book(request.symbol)
+        market = self.market(order.symbol)
+        book = self._books.get(order.symbol) or self.fetch_order_book(order.symbol)
         spec = spec_of(order)
         last = self._last_price(book)
         plan = plan_order(spec, market=market, book=book, last_price=last)

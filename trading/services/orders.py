@@ -43,7 +43,6 @@ from trading.models import ExchangeConnection, Order, OrderStatus, TradingMode
 from trading.order_spec import OrderSpec, check_shape
 from trading.order_status import IllegalTransition, transition
 from trading.pretrade import PreTradeContext, run_pre_trade_checks
-from trading.selectors import UnknownSymbolError, default_exchange, market_info_of, resolve_market
 from trading.services.connections import venue_for
 from trading.services.order_updates import OPEN_STATUSES, apply_ack, push_order_update_on_commit
 from trading.symbols import normalise_symbol
@@ -112,8 +111,9 @@ def place_order(
     when it cannot be reached; `account` not the user's raises its DoesNotExist (404).
     """
     _require_owner(user, account)
-    client_order_id = client_order_id or uuid.uuid4().hex
-    if (first := _existing(account, client_order_id)) is not None:
+    if client_order_id is None:
+        client_order_id = uuid.uuid4().hex  # new, so there is no first order to look up
+    elif (first := _existing(account, client_order_id)) is not None:
         return PlacedOrder(first, created=False)
     spec = OrderSpec(
         side=_choice(OrderSide, side, "side"),
@@ -210,24 +210,23 @@ def _place_paper(
     prices: Venue | None,
     actor: User | ApiKey | None,
 ) -> PlacedOrder:
-    exchange = default_exchange()
+    venue = paper_venue(account, prices=prices)
     try:
-        market = market_info_of(resolve_market(exchange=exchange, text=symbol))
-    except UnknownSymbolError as error:
+        market = venue.market(normalise_symbol(symbol))
+    except (UnknownSymbol, ValueError) as error:
         raise ApplicationError(
-            "unknown_symbol", f"No market {symbol!r} on {exchange}.", "symbol"
+            "unknown_symbol", f"No market {symbol!r} on {venue.exchange}.", "symbol"
         ) from error
     run_pre_trade_checks(
         PreTradeContext(user, TradingMode.PAPER, market, spec, account.base_currency)
     )
-    venue = paper_venue(account, prices=prices)
     venue.fetch_order_book(market.symbol)  # before any lock: see the module docstring
     with transaction.atomic(durable=True):
         # The account lock comes before the order row: the row's foreign key share-locks the
         # account, and two orders holding that while both waiting to lock it would deadlock.
         locked = venue.lock_account()
-        order = _new_order(user, locked, market, exchange, spec, client_order_id)
-        apply_ack(order=order, ack=venue.create_order(_request(order)))
+        order = _new_order(user, locked, market, venue.exchange, spec, client_order_id)
+        apply_ack(order=order, ack=venue.book_order(order))
         _audit_placed(order, user, actor)
         push_order_update_on_commit(order)
     return PlacedOrder(order, created=True)
