@@ -18,7 +18,14 @@ from django.db.models import Sum
 from papertrading.fill_model import FillPlan, FundsLock, PlannedFill
 from papertrading.ledger import Postings
 from papertrading.locks import lock_balances
-from papertrading.models import LedgerBucket, LedgerEntry, LedgerKind, PaperAccount, SnapshotReason
+from papertrading.models import (
+    LedgerBucket,
+    LedgerEntry,
+    LedgerKind,
+    PaperAccount,
+    PaperBalance,
+    SnapshotReason,
+)
 from papertrading.portfolio import FillChange, apply_fills, take_snapshot
 from trading.exchanges.base import Fill, MarketInfo, OrderSide
 
@@ -49,7 +56,9 @@ def book_entry(
 
     Raises InsufficientBalance (nothing written) when the free balance cannot cover the lock.
     """
-    postings = Postings(account, lock_balances(account, [market.base, market.quote]))
+    postings = Postings(
+        account, lock_balances(account, [market.base, market.quote], whole_account=True)
+    )
     postings.move(
         lock.asset, lock.amount, to=LedgerBucket.LOCKED, kind=LedgerKind.LOCK, order_ref=order_ref
     )
@@ -63,7 +72,7 @@ def book_entry(
             order_ref=order_ref,
         )
     postings.flush()
-    _after_fills(account, market, side, fills, now)
+    _after_fills(account, market, side, fills, now, list(postings.balances.values()))
     return fills
 
 
@@ -79,7 +88,9 @@ def book_resting(
 ) -> tuple[Fill, ...]:
     """A resting order the market reached: book its fills from the funds it holds."""
     lock_asset = market.quote if side == OrderSide.BUY else market.base
-    postings = Postings(account, lock_balances(account, [market.base, market.quote]))
+    postings = Postings(
+        account, lock_balances(account, [market.base, market.quote], whole_account=True)
+    )
     held = held_by(account=account, order_ref=order_ref, asset=lock_asset)
     fills, spent = _post_fills(
         postings, order_ref, side, market, plan.fills, first=first_number, now=now
@@ -93,7 +104,7 @@ def book_resting(
             order_ref=order_ref,
         )
     postings.flush()
-    _after_fills(account, market, side, fills, now)
+    _after_fills(account, market, side, fills, now, list(postings.balances.values()))
     return fills
 
 
@@ -172,6 +183,7 @@ def _after_fills(
     side: OrderSide,
     fills: Sequence[Fill],
     now: datetime,
+    balances: list[PaperBalance],
 ) -> None:
     """The position and a point of the equity curve, at the last fill's price."""
     if not fills:
@@ -182,5 +194,9 @@ def _after_fills(
         fills=[FillChange(str(side), f.amount, f.price, f.fee, f.fee_asset) for f in fills],
     )
     take_snapshot(
-        account=account, reason=SnapshotReason.FILL, now=now, prices={market.base: fills[-1].price}
+        account=account,
+        reason=SnapshotReason.FILL,
+        now=now,
+        prices={market.base: fills[-1].price},
+        balances=balances,
     )

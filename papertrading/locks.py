@@ -12,17 +12,22 @@ def lock_account(account_id: int) -> PaperAccount:
     return PaperAccount.objects.select_for_update(of=("self",)).get(pk=account_id)
 
 
-def lock_balances(account: PaperAccount, assets: list[str]) -> dict[str, PaperBalance]:
+def lock_balances(
+    account: PaperAccount, assets: list[str], *, whole_account: bool = False
+) -> dict[str, PaperBalance]:
     """The account's balances of `assets`, created at zero if missing, locked in pk order.
 
     Usually every row exists and this is one query; a missing one is created (a concurrent
     creator's row wins, ON CONFLICT DO NOTHING) and the set locked again, still in pk order.
+    `whole_account` locks (and returns) every balance of the account, for callers that value
+    it afterwards; it costs nothing extra, since every writer holds the account lock anyway.
     """
-    rows: QuerySet[PaperBalance] = (
-        PaperBalance.objects.select_for_update(of=("self",))
-        .filter(account=account, asset__in=assets)
-        .order_by("pk")
+    rows: QuerySet[PaperBalance] = PaperBalance.objects.select_for_update(of=("self",)).filter(
+        account=account
     )
+    if not whole_account:
+        rows = rows.filter(asset__in=assets)
+    rows = rows.order_by("pk")
     locked = {row.asset: row for row in rows}
     missing = [asset for asset in dict.fromkeys(assets) if asset not in locked]
     if not missing:

@@ -86,7 +86,10 @@ def apply_fills(*, account: PaperAccount, asset: str, fills: Iterable[FillChange
         position.quantity = max(held - fill.amount, _ZERO)
         position.cost_basis -= share
         position.realised_pnl += notional - fee_in_quote - share
-    position.save()
+    if position.pk is None:
+        position.save()
+    else:
+        position.save(update_fields=["quantity", "cost_basis", "realised_pnl", "updated_at"])
     return position
 
 
@@ -230,9 +233,15 @@ def take_snapshot(
     reason: SnapshotReason,
     now: datetime,
     prices: Mapping[str, Decimal],
+    balances: list[PaperBalance] | None = None,
 ) -> EquitySnapshot:
-    """One point of the equity curve; `prices` (e.g. the fill's price) win over the cache."""
-    balances = list(PaperBalance.objects.filter(account=account))
+    """One point of the equity curve; `prices` (e.g. the fill's price) win over the cache.
+
+    `balances`: every balance of the account as the caller holds them (locked and current),
+    to save reading them again.
+    """
+    if balances is None:
+        balances = list(PaperBalance.objects.filter(account=account))
     missing = [b.asset for b in balances if b.total and b.asset not in prices]
     known = {**current_prices(account=account, assets=missing), **prices}
     cash, positions_value, _unpriced = value_balances(
