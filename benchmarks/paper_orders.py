@@ -5,9 +5,9 @@
 
 Uses the development database (the embedded engines under .run/, or DATABASE_URL) and Redis,
 and an in-process simulator on a loopback port for the order book, read as the order service
-reads it in production: through the shared book cache (PAPER_BOOK_MAX_AGE_S). Each process trades on its own
-user's account, so processes do not contend on one account's lock. Prints orders/s and
-p50/p95 per order. The benchmark users and their orders stay in the database.
+reads it in production: through the shared book cache (PAPER_BOOK_MAX_AGE_S). Each process
+trades on its own user's account, so processes do not contend on one account's lock. Prints
+orders/s and p50/p95 per order. The benchmark users and their orders stay in the database.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("cryptopulse.api.urls")),
+    path("paper-trading/", include("papertrading.urls")),
     path("", include("trading.urls")),
     path("", include("monitoring.urls")),
 ]

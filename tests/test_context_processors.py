@@ -1,7 +1,7 @@
 import pytest
 from django.test import RequestFactory
 
-from cryptopulse.context_processors import site, websocket_base_url
+from cryptopulse.context_processors import PENDING_SECTIONS, site, websocket_base_url
 
 
 @pytest.mark.parametrize(
@@ -28,3 +28,9 @@ def test_ws_public_url_wins_when_set(settings):
     context = site(request)
     assert context["ws_base_url"] == "wss://stream.cryptopulse.example"
     assert context["deployment_mode"] == "test"
+
+
+def test_paper_trading_is_no_longer_a_pending_section(settings):
+    names = [section.name for section in PENDING_SECTIONS]
+    assert "Paper trading" not in names
+    assert names[:2] == ["Bots", "Backtests"]

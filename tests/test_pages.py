@@ -10,7 +10,7 @@ from tests.factories.accounts import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SECTIONS = ["Dashboard", "Markets", "Paper trading", "Bots", "Backtests"]
+SECTIONS = ["Dashboard", "Markets", "Bots", "Backtests"]
 
 
 def test_the_home_page_renders_with_styles_and_navigation(page, live_server):
@@ -25,8 +25,9 @@ def test_the_home_page_renders_with_styles_and_navigation(page, live_server):
     )
     assert container_width < page.viewport_size["width"]
     assert page.evaluate("typeof window.htmx") == "object"
-    # staff-only entries are hidden from visitors
+    # staff-only entries and the signed-in sections are hidden from visitors
     expect(nav.get_by_text("Admin", exact=True)).to_have_count(0)
+    expect(nav.get_by_text("Paper trading", exact=True)).to_have_count(0)
 
 
 def _sign_in(page, live_server, email: str, password: str) -> None:
@@ -47,6 +48,10 @@ def test_a_trader_signs_in_from_the_nav_sees_the_dashboard_and_signs_out(page, l
     expect(page.get_by_text("Welcome back, trader@example.com")).to_be_visible()
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_text("Admin", exact=True)).to_have_count(0)
+    # paper trading is a real page now, not a pending section
+    nav.get_by_role("link", name="Paper trading").click()
+    expect(page).to_have_url(live_server.url + "/paper-trading/")
+    expect(nav.get_by_role("link", name="Paper trading")).to_have_attribute("aria-current", "page")
     # and signing out returns to the visitor's view
     page.get_by_role("button", name="Sign out").click()
     expect(nav.get_by_role("link", name="Sign in")).to_be_visible()

@@ -20,7 +20,10 @@
     socket.addEventListener("open", () => { delayMs = 1000; body.dataset.wsState = "open"; });
     socket.addEventListener("message", (event) => {
       const message = JSON.parse(event.data);
-      if (message.type === "notification") show(message);
+      if (message.type !== "notification") return;
+      show(message);
+      // Pages that follow a kind of notification (e.g. paper.js for "order") listen for this.
+      document.dispatchEvent(new CustomEvent("cryptopulse:notification", { detail: message }));
     });
     socket.addEventListener("close", (event) => {
       body.dataset.wsState = "closed";

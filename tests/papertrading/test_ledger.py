@@ -7,7 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from compliance.models import AuditEvent
-from papertrading.models import LedgerEntry, PaperAccount, PaperBalance
+from papertrading.ledger import Postings
+from papertrading.locks import lock_balances
+from papertrading.models import LedgerBucket, LedgerEntry, LedgerKind, PaperAccount, PaperBalance
 from papertrading.services import (
     InsufficientBalance,
     check_ledgers,
@@ -16,9 +18,6 @@ from papertrading.services import (
     own_account,
     reset_account,
 )
-from papertrading.ledger import Postings
-from papertrading.locks import lock_balances
-from papertrading.models import LedgerBucket, LedgerKind
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory
 

@@ -240,3 +240,15 @@ def test_accounts_can_be_opened_and_listed(trader):
     duplicate = api.post("/api/v1/paper-trading/accounts", {"name": "Scalping"})
     assert duplicate.status_code == 400
     assert "name" in duplicate.json()["fields"]
+
+
+def test_an_unreachable_price_source_is_503_and_writes_nothing(trader, settings):
+    _user, api = trader
+    settings.SIM_EXCHANGE_URL = "http://127.0.0.1:9"
+    settings.VENUE_MAX_RETRIES = 1
+    answer = api.post(
+        ORDERS, {"symbol": "ETH/USDT", "side": "buy", "type": "market", "amount": "0.1"}
+    )
+    assert answer.status_code == 503, answer.json()
+    assert answer.json()["code"] == "exchange_unavailable"
+    assert not Order.objects.exists()

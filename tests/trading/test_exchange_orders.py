@@ -39,7 +39,7 @@ def _order(connection, **fields):
 
 
 def test_a_market_order_on_the_simulator_is_filled_and_labelled_testnet(connected):
-    user, connection, api = connected
+    _user, connection, api = connected
     answer = api.post("/api/v1/orders", _order(connection))
     assert answer.status_code == 201, answer.json()
     body = answer.json()

@@ -220,7 +220,14 @@ def _place_paper(
     run_pre_trade_checks(
         PreTradeContext(user, TradingMode.PAPER, market, spec, account.base_currency)
     )
-    venue.fetch_order_book(market.symbol)  # before any lock: see the module docstring
+    try:
+        venue.fetch_order_book(market.symbol)  # before any lock: see the module docstring
+    except VenueError as error:
+        raise ApplicationError(
+            "exchange_unavailable",
+            f"Market prices are not available right now; try again. ({error})",
+            status=503,
+        ) from error
     with transaction.atomic(durable=True):
         # The account lock comes before the order row: the row's foreign key share-locks the
         # account, and two orders holding that while both waiting to lock it would deadlock.
