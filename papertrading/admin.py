@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from cryptopulse.admin import ReadOnlyAdminMixin
-from papertrading.models import LedgerEntry, PaperAccount, PaperBalance
+from papertrading.models import (
+    EquitySnapshot,
+    LedgerEntry,
+    PaperAccount,
+    PaperBalance,
+    PaperPosition,
+)
 
 
 @admin.register(PaperAccount)
@@ -33,4 +39,20 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("kind", "bucket")
     list_select_related = ("account",)
     search_fields = ("account__user__email", "asset", "order_ref")
+    show_full_result_count = False
+
+
+@admin.register(PaperPosition)
+class PaperPositionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("account", "epoch", "asset", "quantity", "cost_basis", "realised_pnl")
+    list_select_related = ("account",)
+    search_fields = ("account__user__email", "asset")
+
+
+@admin.register(EquitySnapshot)
+class EquitySnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("taken_at", "account", "epoch", "equity", "cash", "positions_value", "reason")
+    list_filter = ("reason",)
+    list_select_related = ("account",)
+    search_fields = ("account__user__email",)
     show_full_result_count = False
