@@ -313,6 +313,9 @@ SPECTACULAR_SETTINGS = {
 # "simulated": the loopback Binance-compatible exchange (trading/exchanges/simulator) that
 # `make run` starts, with a deterministic random walk; "binance": Binance's public API.
 MARKET_DATA_SOURCE = env.str("MARKET_DATA_SOURCE", default="simulated")
+# Send an exchange's API to another base URL (a proxy or gateway), e.g. binance=https://...;
+# comma-separated exchange=url pairs. Empty: each exchange's own addresses.
+EXCHANGE_API_URLS: dict[str, str] = env.dict("EXCHANGE_API_URLS", default={})
 if MARKET_DATA_SOURCE not in {"simulated", "binance"}:
     raise ImproperlyConfigured("MARKET_DATA_SOURCE must be simulated or binance.")
 SIM_EXCHANGE_HOST = env.str("SIM_EXCHANGE_HOST", default="127.0.0.1")

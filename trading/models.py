@@ -113,11 +113,17 @@ class ExchangeConnection(models.Model):
     status_reason = models.CharField(max_length=500, blank=True)
     last_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Removed by its owner: secrets erased, the row kept for the orders placed through it.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("label",)
         constraints = [
-            models.UniqueConstraint(fields=["user", "label"], name="connection_unique_label")
+            models.UniqueConstraint(
+                fields=["user", "label"],
+                condition=Q(removed_at__isnull=True),
+                name="connection_unique_label",
+            )
         ]
 
     def __str__(self) -> str:

@@ -60,7 +60,7 @@ def candles_of(
 
 
 def connections_of(*, user: User) -> QuerySet[ExchangeConnection]:
-    return ExchangeConnection.objects.filter(user=user).order_by("label")
+    return ExchangeConnection.objects.filter(user=user, removed_at__isnull=True).order_by("label")
 
 
 def market_info_of(market: Market) -> MarketInfo:

@@ -15,4 +15,9 @@ urlpatterns = [
         views.connection_delete,
         name="connection_delete",
     ),
+    path(
+        "connections/<int:connection_id>/orders/<int:order_id>/cancel/",
+        views.connection_order_cancel,
+        name="connection_order_cancel",
+    ),
 ]

@@ -1,30 +1,42 @@
-"""Pages: markets, a symbol's chart, and the user's exchange connections."""
+"""Pages: markets, a symbol's chart, and the user's exchange connections.
+
+A connection's page trades on it: a ticket, open orders with cancel and the order history,
+each labelled TESTNET or LIVE. Views stay thin: a form parses, `trading.services.orders`
+places and cancels, and another user's connection or order is a 404.
+"""
 
 from __future__ import annotations
+
+import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from cryptopulse.errors import ApplicationError
-from trading.forms import ConnectionForm
-from trading.models import ExchangeConnection
+from papertrading.forms import ORDER_FIELDS
+from trading.forms import ConnectionForm, ExchangeOrderTicketForm
+from trading.models import ConnectionStatus, ExchangeConnection, Order, TradingMode
 from trading.selectors import (
     UnknownSymbolError,
     connections_of,
     default_exchange,
     markets_of,
+    orders_of,
     resolve_market,
 )
 from trading.services import connections
 from trading.services.markets import ticker_key
+from trading.services.orders import OrderRefused, cancel_order, mode_of, place_order
 from trading.timeframes import TIMEFRAMES
 
 CHART_TIMEFRAMES = ("1m", "5m", "1h")
+HISTORY_LIMIT = 100
 
 
 def markets(request: HttpRequest) -> HttpResponse:
@@ -67,7 +79,7 @@ def market_detail(request: HttpRequest, symbol: str) -> HttpResponse:
 
 @login_required
 def connection_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = _user(request)
     form = ConnectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,31 +98,116 @@ def connection_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]  # login_required ran first
+
+
 def _own(request: HttpRequest, connection_id: int) -> ExchangeConnection:
-    row = connections_of(user=request.user).filter(pk=connection_id).first()  # type: ignore[arg-type]
+    row = connections_of(user=_user(request)).filter(pk=connection_id).first()
     if row is None:
         raise Http404("No such connection")
     return row
 
 
+def _placed_message(order: Order, created: bool) -> str:
+    what = (
+        f"{order.get_mode_display()} {order.get_type_display().lower()} {order.side} {order.symbol}"
+    )
+    if not created:
+        return f"{what} was already placed (order #{order.pk}): it is not placed twice."
+    status = order.get_status_display().lower()
+    if order.filled_amount and order.average_price is not None:
+        return (
+            f"{what}: {status}, {order.filled_amount.normalize():f} at an average "
+            f"{order.average_price.quantize(Decimal('0.01')):,}."
+        )
+    return f"{what}: {status}."
+
+
+def _put_error_on_form(form: ExchangeOrderTicketForm, error: ApplicationError) -> None:
+    field = error.field if error.field in ORDER_FIELDS and error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _renew_client_order_id(data: QueryDict) -> None:
+    """A refused order is kept (rejected) under its client order id: the corrected ticket
+    needs a new one, or sending it again would only find the rejected order."""
+    data["client_order_id"] = uuid.uuid4().hex
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
+    """A connection's balances, order ticket and orders; a POST places the ticket's order.
+
+    Orders go through the same order service as paper ones; its `ApplicationError`s (400 bad
+    input, 422 refused by the exchange, 503 unreachable) go back onto the ticket.
+    """
+    user = _user(request)
     connection = _own(request, connection_id)
-    balances = None
+    mode = mode_of(connection)
+    markets = list(markets_of(exchange=connection.exchange))
+    form_data = request.POST.copy() if request.method == "POST" else None  # mutable
+    form = ExchangeOrderTicketForm(form_data, markets=markets, live=mode == TradingMode.LIVE)
+    status = 200
     error = None
-    if connection.status == "valid":
+    if request.method == "POST":
+        if connection.status != ConnectionStatus.VALID:
+            error = "Test the connection before placing orders on it."
+            status = 409
+        elif form.is_valid():
+            try:
+                placed = place_order(user=user, account=connection, **form.order_input())
+            except ApplicationError as problem:
+                _put_error_on_form(form, problem)
+                status = problem.status
+                if isinstance(problem, OrderRefused) and form_data is not None:
+                    _renew_client_order_id(form_data)
+            else:
+                level = messages.SUCCESS if placed.order.status != "rejected" else messages.ERROR
+                messages.add_message(request, level, _placed_message(placed.order, placed.created))
+                return redirect("trading:connection_detail", connection_id=connection.pk)
+        else:
+            status = 400
+    balances = None
+    if connection.status == ConnectionStatus.VALID:
         try:
-            balances = connections.fetch_balances(
-                user=request.user,  # type: ignore[arg-type]
-                connection_id=connection.pk,
-            )
+            balances = connections.fetch_balances(user=user, connection_id=connection.pk)
         except ApplicationError as problem:
             error = problem.message
-    return render(
-        request,
-        "trading/connection_detail.html",
-        {"connection": connection, "balances": balances, "error": error},
-    )
+    open_orders = orders_of(user=user, connection_id=connection.pk, status="open")
+    context = {
+        "connection": connection,
+        "mode": mode,
+        "balances": balances,
+        "error": error,
+        "form": form,
+        "markets": markets,
+        "ticket_market": form.markets.get(str(form["symbol"].value())),
+        "open_orders": list(open_orders),
+        "history": list(orders_of(user=user, connection_id=connection.pk)[:HISTORY_LIMIT]),
+        "history_limit": HISTORY_LIMIT,
+    }
+    return render(request, "trading/connection_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def connection_order_cancel(
+    request: HttpRequest, connection_id: int, order_id: int
+) -> HttpResponse:
+    """Cancel one open order of this connection on the exchange; any other order is a 404."""
+    user = _user(request)
+    connection = _own(request, connection_id)
+    if not orders_of(user=user, connection_id=connection.pk).filter(pk=order_id).exists():
+        raise Http404("No such order on this connection")
+    try:
+        order = cancel_order(user=user, order_id=order_id)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Order #{order.pk} cancelled on {connection.exchange}.")
+    return redirect("trading:connection_detail", connection_id=connection.pk)
 
 
 @login_required
@@ -118,7 +215,7 @@ def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
 def connection_test(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = _own(request, connection_id)
     try:
-        check = connections.check_connection(user=request.user, connection_id=connection.pk)  # type: ignore[arg-type]
+        check = connections.check_connection(user=_user(request), connection_id=connection.pk)
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -133,6 +230,10 @@ def connection_test(request: HttpRequest, connection_id: int) -> HttpResponse:
 @require_POST
 def connection_delete(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = _own(request, connection_id)
-    connections.remove_connection(user=request.user, connection_id=connection.pk)  # type: ignore[arg-type]
+    try:
+        connections.remove_connection(user=_user(request), connection_id=connection.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("trading:connection_detail", connection_id=connection.pk)
     messages.success(request, f"Connection {connection.label} removed.")
     return redirect("trading:connections")

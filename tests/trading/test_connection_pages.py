@@ -110,3 +110,27 @@ def test_market_pages(client, simulated_markets):
     assert page.status_code == 200
     assert page.context["timeframe"] == "1h"
     assert client.get("/markets/DOGEUSDT/").status_code == 404
+
+
+def test_removing_a_connection_with_open_orders_asks_to_cancel_them(signed_in, simulated_markets):
+    from decimal import Decimal
+
+    from trading.services.orders import place_order
+
+    client, user = signed_in
+    account = simulated_markets.accounts.create(balances={"USDT": "5000"})
+    connection = add_connection(
+        user=user, exchange="simulated", label="x", api_key=account.api_key, secret=account.secret
+    )
+    place_order(
+        user=user,
+        account=connection,
+        symbol="BTC/USDT",
+        side="buy",
+        type="limit",
+        amount=Decimal("0.01"),
+        price=Decimal("1000.00"),
+    )
+    answer = client.post(f"/connections/{connection.pk}/delete/", follow=True)
+    assert "cancel them before removing it" in answer.content.decode()
+    assert ExchangeConnection.objects.filter(pk=connection.pk, removed_at__isnull=True).exists()

@@ -117,3 +117,29 @@ def test_another_users_connection_and_orders_are_404(connected):
     assert other.get(f"/api/v1/orders/{placed['id']}").status_code == 404
     assert other.delete(f"/api/v1/orders/{placed['id']}").status_code == 404
     assert other.get("/api/v1/orders", {"connection": connection.pk}).json()["count"] == 0
+
+
+def test_a_connection_with_orders_is_removed_without_losing_its_history(connected):
+    # given: an open order through the connection
+    _user, connection, api = connected
+    placed = api.post("/api/v1/orders", _order(connection, type="limit", price="1000.00")).json()
+    url = f"/api/v1/exchange-connections/{connection.pk}"
+    # when / then: refused while the order is open
+    refused = api.delete(url)
+    assert refused.status_code == 409, refused.json()
+    assert refused.json()["code"] == "open_orders"
+    # when: cancelled, then removed
+    api.delete(f"/api/v1/orders/{placed['id']}")
+    assert api.delete(url).status_code == 204
+    # then: the secrets are gone, the order keeps its account, the label is free again
+    connection.refresh_from_db()
+    assert connection.removed_at is not None
+    assert (connection.api_key_encrypted, connection.secret_encrypted) == ("", "")
+    assert api.get(url).status_code == 404
+    assert api.get("/api/v1/exchange-connections").json() == []
+    assert api.get(f"/api/v1/orders/{placed['id']}").json()["status"] == "canceled"
+    assert api.post("/api/v1/orders", _order(connection)).status_code == 404
+    again = add_connection(
+        user=connection.user, exchange="simulated", label="sim", api_key="k-new", secret="s-new"
+    )
+    assert again.pk != connection.pk

@@ -57,10 +57,14 @@ def get_venue(
             timeout_s=_timeout_s(),
         )
     if exchange in supported_exchange_ids():
+        # An operator may send an exchange's API to another address (a proxy, a recording
+        # gateway; the tests' loopback exchange): EXCHANGE_API_URLS = {"binance": "http://..."}.
+        base_url = getattr(settings, "EXCHANGE_API_URLS", {}).get(exchange)
         return CcxtVenue(
             exchange,
             credentials=credentials,
-            sandbox=sandbox,
+            urls=rebased_api_urls(exchange, base_url) if base_url else None,
+            sandbox=sandbox and not base_url,
             timeout_s=_timeout_s(),
             max_retries=_max_retries(),
             max_retry_after_s=_max_retry_after_s(),

@@ -18,7 +18,7 @@ from trading import crypto
 from trading.exchanges.base import Balance, Credentials, Venue
 from trading.exchanges.errors import VenueAuthError, VenueError, VenueUnavailable
 from trading.exchanges.registry import get_venue
-from trading.models import ConnectionStatus, ExchangeConnection
+from trading.models import ConnectionStatus, ExchangeConnection, OrderStatus
 
 # Exchanges a user can connect an account on (market data works for any ccxt exchange).
 CONNECTABLE_EXCHANGES = ("simulated", "binance", "wazirx", "coindcx")
@@ -41,7 +41,9 @@ class ConnectionCheck:
 
 
 def _get_own(user: User, connection_id: int) -> ExchangeConnection:
-    connection = ExchangeConnection.objects.filter(user=user, pk=connection_id).first()
+    connection = ExchangeConnection.objects.filter(
+        user=user, pk=connection_id, removed_at__isnull=True
+    ).first()
     if connection is None:
         raise ExchangeConnection.DoesNotExist
     return connection
@@ -172,14 +174,41 @@ def fetch_balances(*, user: User, connection_id: int) -> list[Balance]:
 
 @transaction.atomic(durable=True)
 def remove_connection(*, user: User, connection_id: int) -> None:
+    """Forget a connection: deleted, or, when orders were placed through it, its secrets
+    erased and the row kept (removed) so that those orders keep their account.
+
+    A connection with open orders is refused (409): cancel them first, or they would be left
+    on the exchange with nobody watching.
+    """
+    from trading.services.order_updates import OPEN_STATUSES
+
     connection = _get_own(user, connection_id)
+    if connection.orders.filter(status__in=[OrderStatus.NEW, *OPEN_STATUSES]).exists():
+        raise ConnectionProblem(
+            "open_orders",
+            "This connection has open orders: cancel them before removing it.",
+            status=409,
+        )
     record(
         action=AuditAction.CONNECTION_REMOVED,
         actor=user,
         target=connection,
         data={"exchange": connection.exchange, "label": connection.label},
     )
-    connection.delete()
+    if not connection.orders.exists():
+        connection.delete()
+        return
+    connection.api_key_encrypted = connection.secret_encrypted = ""
+    connection.passphrase_encrypted = ""
+    connection.removed_at = timezone.now()
+    connection.save(
+        update_fields=[
+            "api_key_encrypted",
+            "secret_encrypted",
+            "passphrase_encrypted",
+            "removed_at",
+        ]
+    )
 
 
 def rotate_encryption(*, batch_size: int = 500) -> int:
@@ -194,7 +223,7 @@ def rotate_encryption(*, batch_size: int = 500) -> int:
         with transaction.atomic(durable=True):
             batch = list(
                 ExchangeConnection.objects.select_for_update()
-                .filter(pk__gt=last_pk)
+                .filter(pk__gt=last_pk, removed_at__isnull=True)  # removed ones hold no secrets
                 .order_by("pk")[:batch_size]
             )
             if not batch:
@@ -219,7 +248,9 @@ DEMO_LABEL = "Simulated exchange (demo)"
 
 def ensure_demo_connection(*, user: User, api_key: str, secret: str) -> ExchangeConnection:
     """The demo trader's connection to the simulator's demo account (development only)."""
-    existing = ExchangeConnection.objects.filter(user=user, label=DEMO_LABEL).first()
+    existing = ExchangeConnection.objects.filter(
+        user=user, label=DEMO_LABEL, removed_at__isnull=True
+    ).first()
     if existing is not None and credentials_for(existing).api_key == api_key:
         return existing
     if existing is not None:  # the simulator's demo account changed (new .run/)
