@@ -66,4 +66,10 @@ PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
         every_seconds=300,
         description="A point of every live paper account's equity curve.",
     ),
+    PeriodicSpec(
+        name="trading: sync exchange orders",
+        task="trading.sync_exchange_orders",
+        every_seconds=30,
+        description="Fills and statuses of open testnet and live orders, from their exchanges.",
+    ),
 )

@@ -5,16 +5,20 @@ The frequent ones do not retry: the next scheduled run is the retry.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
-from trading.exchanges.errors import VenueUnavailable
+from trading.exchanges.errors import VenueError, VenueUnavailable
 from trading.exchanges.registry import get_venue, public_venue
 from trading.selectors import default_exchange, markets_of
 from trading.services.candles import fetch_candles
 from trading.services.markets import store_tickers, sync_markets
+from trading.services.orders import exchange_orders_to_sync, sync_exchange_order
+
+logger = logging.getLogger(__name__)
 
 # How far back the scheduled fetch reaches for each timeframe when a series is empty.
 LIVE_TIMEFRAMES = {"1m": timedelta(hours=6), "5m": timedelta(days=2), "1h": timedelta(days=30)}
@@ -66,3 +70,15 @@ def fetch_latest_candles() -> int:
             )
             stored += result.inserted
     return stored
+
+
+@shared_task(name="trading.sync_exchange_orders", expires=25)
+def sync_exchange_orders() -> int:
+    """Fills and statuses of open exchange orders, from their venues (every 30 s)."""
+    changed = 0
+    for order_id in exchange_orders_to_sync():
+        try:
+            changed += sync_exchange_order(order_id=order_id)
+        except VenueError:
+            logger.warning("order %s: its exchange did not answer", order_id, exc_info=True)
+    return changed

@@ -143,3 +143,52 @@ def test_a_connection_with_orders_is_removed_without_losing_its_history(connecte
         user=connection.user, exchange="simulated", label="sim", api_key="k-new", secret="s-new"
     )
     assert again.pk != connection.pk
+
+
+def test_an_order_whose_answer_was_lost_is_found_on_the_exchange_by_the_sync(
+    connected, simulated_markets, settings
+):
+    from trading.services.orders import sync_exchange_order
+    from trading.tasks import sync_exchange_orders
+
+    # given: the exchange takes the order, then the connection drops (no retry allowed)
+    _user, connection, api = connected
+    settings.VENUE_MAX_RETRIES = 1
+    simulated_markets.faults.drop_after_accept()
+    answer = api.post("/api/v1/orders", _order(connection))
+    assert answer.status_code == 503, answer.json()
+    order = Order.objects.get()
+    assert order.status == "new"
+    # when: the scheduled sync asks the exchange about it
+    assert sync_exchange_orders() == 1
+    # then: it was filled there, and now here too; a second run changes nothing
+    order.refresh_from_db()
+    assert (order.status, order.filled_amount) == ("filled", D("0.01"))
+    assert order.exchange_order_id
+    assert order.fills.exists()
+    assert AuditEvent.objects.filter(action="trading.order.filled").count() == 1
+    assert sync_exchange_order(order_id=order.pk) is False
+
+
+def test_an_order_that_never_reached_the_exchange_is_rejected_after_a_while(
+    connected, simulated_markets, settings
+):
+    from datetime import timedelta
+
+    from trading.services.orders import LOST_ORDER_AFTER, sync_exchange_order
+
+    # given: the exchange fails before taking the order
+    _user, connection, api = connected
+    settings.VENUE_MAX_RETRIES = 1
+    simulated_markets.faults.http_error("/api/v3/order", method="POST")
+    assert api.post("/api/v1/orders", _order(connection)).status_code == 503
+    order = Order.objects.get()
+    # when / then: not yet given up on, then rejected
+    assert sync_exchange_order(order_id=order.pk) is False
+    later = order.created_at + LOST_ORDER_AFTER + timedelta(seconds=1)
+    assert sync_exchange_order(order_id=order.pk, now=later) is True
+    order.refresh_from_db()
+    assert (order.status, order.reject_reason) == (
+        "rejected",
+        "The order never reached the exchange.",
+    )

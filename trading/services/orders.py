@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
+from django.utils import timezone
 
 from accounts.models import ApiKey, User
 from compliance.audit import AuditAction, record
@@ -284,7 +286,12 @@ def _place_on_exchange(
             error.code, f"{connection.exchange} refused the order: {error.reason}"
         ) from error
     except VenueError as error:
-        raise _unavailable(connection, error) from error
+        raise ApplicationError(
+            "exchange_unavailable",
+            f"{connection.exchange} did not answer ({error}). Order #{order.pk} is saved; "
+            "it is checked against the exchange within a minute.",
+            status=503,
+        ) from error
     with transaction.atomic(durable=True):
         order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
         apply_ack(order=order, ack=ack)
@@ -381,4 +388,71 @@ def _audit_cancelled(order: Order, user: User, actor: User | ApiKey | None) -> N
         subject=user,
         target=order,
         data={"mode": order.mode, "symbol": order.symbol, "filled": order.filled_amount},
+    )
+
+
+# A new exchange order the venue still does not know this long after it was saved never
+# reached it (the request was lost before the exchange accepted it).
+LOST_ORDER_AFTER = timedelta(minutes=2)
+
+
+def sync_exchange_order(*, order_id: int, now: datetime | None = None) -> bool:
+    """Bring one exchange order up to date with the venue; True when it changed.
+
+    Exchange fills happen away from us: this is how a resting live order learns of them, and
+    how an order whose answer was lost (still `new`) learns that the exchange has it (or,
+    after `LOST_ORDER_AFTER`, that it never arrived: then it is rejected).
+    """
+    now = now or timezone.now()
+    order = Order.objects.select_related("connection").get(pk=order_id)
+    connection = order.connection
+    if connection is None or connection.removed_at is not None:
+        return False
+    if order.status not in (OrderStatus.NEW, *OPEN_STATUSES):
+        return False
+    try:
+        ack = venue_for(connection).fetch_order(
+            symbol=order.symbol,
+            exchange_order_id=order.exchange_order_id or None,
+            client_order_id=order.client_order_id,
+        )
+    except OrderNotFound:
+        if order.status == OrderStatus.NEW and now - order.created_at >= LOST_ORDER_AFTER:
+            _reject(order, "The order never reached the exchange.")
+            return True
+        return False
+    with transaction.atomic(durable=True):
+        order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        before = (order.status, order.filled_amount)
+        new_fills = apply_ack(order=order, ack=ack)
+        if (order.status, order.filled_amount) == before:
+            return False
+        record(
+            action=AuditAction.ORDER_FILLED,
+            actor=None,
+            subject=order.user,
+            target=order,
+            data={
+                "mode": order.mode,
+                "symbol": order.symbol,
+                "status": order.status,
+                "filled": order.filled_amount,
+                "fills": [{"price": f.price, "amount": f.amount, "fee": f.fee} for f in new_fills],
+                "source": "exchange",
+            },
+        )
+        push_order_update_on_commit(order)
+    return True
+
+
+def exchange_orders_to_sync() -> list[int]:
+    """Ids of exchange orders that may still change: new, open or partly filled."""
+    return list(
+        Order.objects.filter(
+            connection__isnull=False,
+            connection__removed_at__isnull=True,
+            status__in=[OrderStatus.NEW, *OPEN_STATUSES],
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
