@@ -252,3 +252,25 @@ def test_an_unreachable_price_source_is_503_and_writes_nothing(trader, settings)
     assert answer.status_code == 503, answer.json()
     assert answer.json()["code"] == "exchange_unavailable"
     assert not Order.objects.exists()
+
+
+def _queries(api, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_lists_cost_the_same_queries_for_few_or_many_orders(trader):
+    # given
+    _user, api = trader
+    urls = [ORDERS, "/api/v1/paper-trading/trades", "/api/v1/paper-trading/portfolio"]
+    api.post(ORDERS, {"symbol": "BTC/USDT", "side": "buy", "type": "market", "amount": "0.001"})
+    few = [_queries(api, url) for url in urls]
+    # when
+    for symbol in ("BTC/USDT", "ETH/USDT", "BTC/USDT", "ETH/USDT"):
+        api.post(ORDERS, {"symbol": symbol, "side": "buy", "type": "market", "amount": "0.01"})
+    # then
+    assert [_queries(api, url) for url in urls] == few
