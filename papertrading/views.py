@@ -7,7 +7,6 @@ works on one of the signed-in user's accounts; another user's account or order i
 
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from cryptopulse.errors import ApplicationError
 from papertrading import selectors
-from papertrading.forms import ORDER_FIELDS, NewAccountForm, OrderTicketForm
+from papertrading.forms import NewAccountForm
 from papertrading.models import PaperAccount
 from papertrading.portfolio import portfolio_of
 from papertrading.services import default_account, open_account, own_account, reset_account
 from trading.models import Order
+from trading.order_forms import OrderTicketForm, report_placed
 from trading.services.orders import cancel_order, place_order
 
 FILL_RULES = Path(settings.BASE_DIR) / "docs" / "paper-trading.md"
 FEE_RATE_PERCENT = "0.1"
 SLIPPAGE_CAP_PERCENT = "5"
+TICKET_HINT = (
+    f"Fees {FEE_RATE_PERCENT} %, paid in the asset you receive. "
+    f"Market orders go at most {SLIPPAGE_CAP_PERCENT} % from the best price."
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -84,24 +88,6 @@ def _live_context(account: PaperAccount, epoch: int) -> dict[str, Any]:
     }
 
 
-def _put_error_on_form(form: OrderTicketForm, error: ApplicationError) -> None:
-    field = error.field if error.field in ORDER_FIELDS and error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
-def _placed_message(order: Order, created: bool) -> str:
-    what = f"{order.get_type_display()} {order.side} {order.symbol}"
-    if not created:
-        return f"{what} was already placed (order #{order.pk}): it is not placed twice."
-    status = order.get_status_display().lower()
-    if order.filled_amount and order.average_price is not None:
-        return (
-            f"{what}: {status}, {order.filled_amount.normalize():f} at an average "
-            f"{order.average_price.quantize(Decimal('0.01')):,}."
-        )
-    return f"{what}: {status}."
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def trade(request: HttpRequest) -> HttpResponse:
@@ -115,11 +101,10 @@ def trade(request: HttpRequest) -> HttpResponse:
             try:
                 placed = place_order(user=_user(request), account=account, **form.order_input())
             except ApplicationError as error:
-                _put_error_on_form(form, error)
+                form.add_order_error(error)
                 status = error.status
             else:
-                level = messages.SUCCESS if placed.order.status != "rejected" else messages.ERROR
-                messages.add_message(request, level, _placed_message(placed.order, placed.created))
+                report_placed(request, placed)
                 return redirect(_page_url(account))
         else:
             status = 400
@@ -128,8 +113,8 @@ def trade(request: HttpRequest) -> HttpResponse:
     context = {
         **_live_context(account, _epoch(request, account)),
         "form": form,
-        "markets": markets,
-        "ticket_market": form.markets.get(str(form["symbol"].value())),
+        "ticket_action": _page_url(account),
+        "ticket_hint": TICKET_HINT,
         "accounts": selectors.accounts_of(user=_user(request)),
         "new_account_form": NewAccountForm(),
         "fee_percent": FEE_RATE_PERCENT,

@@ -8,20 +8,20 @@ places and cancels, and another user's connection or order is a 404.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from cryptopulse.errors import ApplicationError
-from papertrading.forms import ORDER_FIELDS
-from trading.forms import ConnectionForm, ExchangeOrderTicketForm
-from trading.models import ConnectionStatus, ExchangeConnection, Order, TradingMode
+from trading.forms import ConnectionForm
+from trading.models import ConnectionStatus, ExchangeConnection, TradingMode
+from trading.order_forms import ExchangeOrderTicketForm, report_placed
 from trading.selectors import (
     UnknownSymbolError,
     connections_of,
@@ -37,6 +37,9 @@ from trading.timeframes import TIMEFRAMES
 
 CHART_TIMEFRAMES = ("1m", "5m", "1h")
 HISTORY_LIMIT = 100
+TICKET_HINT = (
+    "The amount is in the coin bought or sold. The exchange's own fees and fill rules apply."
+)
 
 
 def markets(request: HttpRequest) -> HttpResponse:
@@ -109,26 +112,6 @@ def _own(request: HttpRequest, connection_id: int) -> ExchangeConnection:
     return row
 
 
-def _placed_message(order: Order, created: bool) -> str:
-    what = (
-        f"{order.get_mode_display()} {order.get_type_display().lower()} {order.side} {order.symbol}"
-    )
-    if not created:
-        return f"{what} was already placed (order #{order.pk}): it is not placed twice."
-    status = order.get_status_display().lower()
-    if order.filled_amount and order.average_price is not None:
-        return (
-            f"{what}: {status}, {order.filled_amount.normalize():f} at an average "
-            f"{order.average_price.quantize(Decimal('0.01')):,}."
-        )
-    return f"{what}: {status}."
-
-
-def _put_error_on_form(form: ExchangeOrderTicketForm, error: ApplicationError) -> None:
-    field = error.field if error.field in ORDER_FIELDS and error.field in form.fields else None
-    form.add_error(field, error.message)
-
-
 def _renew_client_order_id(data: QueryDict) -> None:
     """A refused order is kept (rejected) under its client order id: the corrected ticket
     needs a new one, or sending it again would only find the rejected order."""
@@ -159,13 +142,12 @@ def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
             try:
                 placed = place_order(user=user, account=connection, **form.order_input())
             except ApplicationError as problem:
-                _put_error_on_form(form, problem)
+                form.add_order_error(problem)
                 status = problem.status
                 if isinstance(problem, OrderRefused) and form_data is not None:
                     _renew_client_order_id(form_data)
             else:
-                level = messages.SUCCESS if placed.order.status != "rejected" else messages.ERROR
-                messages.add_message(request, level, _placed_message(placed.order, placed.created))
+                report_placed(request, placed, with_mode=True)
                 return redirect("trading:connection_detail", connection_id=connection.pk)
         else:
             status = 400
@@ -183,7 +165,8 @@ def connection_detail(request: HttpRequest, connection_id: int) -> HttpResponse:
         "error": error,
         "form": form,
         "markets": markets,
-        "ticket_market": form.markets.get(str(form["symbol"].value())),
+        "ticket_action": reverse("trading:connection_detail", args=[connection.pk]),
+        "ticket_hint": TICKET_HINT,
         "open_orders": list(open_orders),
         "history": list(orders_of(user=user, connection_id=connection.pk)[:HISTORY_LIMIT]),
         "history_limit": HISTORY_LIMIT,

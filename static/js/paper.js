@@ -1,51 +1,10 @@
-// The paper trading page: the ticket shows the fields its order type takes, the equity curve
-// is drawn with lightweight-charts, and an "order" notification for this account (relayed by
-// notifications.js) refetches the live parts (portfolio, open orders, history) and swaps them.
+// The paper trading page: the equity curve is drawn with lightweight-charts, and an "order"
+// notification for this account (relayed by notifications.js) refetches the live parts
+// (portfolio, open orders, history) and swaps them. The ticket is order_ticket.js's.
 (function () {
   "use strict";
   const root = document.getElementById("paper-trading");
   if (!root) return;
-
-  // --- trade ticket ------------------------------------------------------------------------
-  const form = document.getElementById("ticket-form");
-  const button = document.getElementById("place-order");
-
-  function checked(name, fallback) {
-    const input = form.querySelector(`input[name="${name}"]:checked`);
-    return input ? input.value : fallback;
-  }
-
-  function updateTicket() {
-    const type = form.elements.namedItem("type").value;
-    const side = checked("side", "buy");
-    const marketBuy = type === "market" && side === "buy";
-    let size = checked("size", "amount");
-    if (!marketBuy && size === "quote") {
-      form.querySelector('input[name="size"][value="amount"]').checked = true;
-      size = "amount";
-    }
-    form.querySelectorAll("[data-show-for]").forEach((el) => {
-      el.hidden = !el.dataset.showFor.split(" ").includes(type);
-    });
-    form.querySelectorAll("[data-show-when]").forEach((el) => {
-      const when = el.dataset.showWhen;
-      el.hidden = when === "market-buy" ? !marketBuy : when !== size;
-    });
-    const option = form.elements.namedItem("symbol").selectedOptions[0];
-    const market = option ? option.dataset : {};
-    form.querySelectorAll('[data-unit="base"]').forEach((el) => { el.textContent = market.base || "coin"; });
-    form.querySelectorAll('[data-unit="quote"]').forEach((el) => { el.textContent = market.quote || ""; });
-    form.elements.namedItem("amount").placeholder = market.step ? `step ${market.step}` : "";
-    form.elements.namedItem("price").placeholder = market.tick ? `tick ${market.tick}` : "";
-    form.elements.namedItem("stop_price").placeholder = market.tick ? `tick ${market.tick}` : "";
-    button.textContent = `${side === "buy" ? "Buy" : "Sell"} ${market.base || ""} (paper)`;
-    button.classList.toggle("sell", side === "sell");
-  }
-
-  if (form) {
-    form.addEventListener("change", updateTicket);
-    updateTicket();
-  }
 
   // --- equity curve ------------------------------------------------------------------------
   const chartEl = document.getElementById("equity-chart");
