@@ -72,4 +72,11 @@ PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
         every_seconds=30,
         description="Fills and statuses of open testnet and live orders, from their exchanges.",
     ),
+    PeriodicSpec(
+        name="trading: run due bots",
+        task="trading.run_due_bots",
+        every_seconds=60,
+        queue="bots",
+        description="One tick per bot whose candle closed: at most one decision per candle.",
+    ),
 )

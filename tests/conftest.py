@@ -57,8 +57,11 @@ def worker_log(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup: None, worker_log: Path) -> Iterator[str]:
-    """A real `celery worker` process on the test broker and the test database.
+def celery_worker_process(
+    django_db_setup: None, worker_log: Path, simulator_handle
+) -> Iterator[str]:
+    """A real `celery worker` process on the test broker, the test database and the
+    session's loopback exchange (its `simulated` venues point there).
 
     Tests that use it need `transactional_db`, so the worker sees their committed rows.
     Yields the worker's hostname.
@@ -71,6 +74,8 @@ def celery_worker_process(django_db_setup: None, worker_log: Path) -> Iterator[s
         "CRYPTOPULSE_TEST_DATABASE_NAME": connection.settings_dict["NAME"],
         "DATABASE_URL": settings.DATABASE_URL,
         "REDIS_URL": settings.REDIS_URL,
+        "SIM_EXCHANGE_URL": simulator_handle.url,
+        "MARKET_DATA_SOURCE": "simulated",
     }
     with log.open("wb") as output:
         process = subprocess.Popen(

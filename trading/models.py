@@ -257,3 +257,99 @@ class Fill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} @ {self.price}"
+
+
+class BotStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    PAUSED = "paused", "Paused (no new entries)"
+    STOPPED = "stopped", "Stopped"
+    ERROR = "error", "Stopped by an error"
+
+
+class Bot(models.Model):
+    """A strategy trading symbols on one account (paper account or exchange connection).
+
+    Each closed candle of its timeframe gets at most one `BotDecision` per symbol (a unique
+    constraint), so a duplicated or retried tick never trades twice. `stake_amount` is the
+    quote spent per entry.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bots"
+    )
+    name = models.CharField(max_length=100)
+    strategy = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    paper_account = models.ForeignKey(
+        "papertrading.PaperAccount",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="bots",
+    )
+    connection = models.ForeignKey(
+        ExchangeConnection, on_delete=models.PROTECT, null=True, blank=True, related_name="bots"
+    )
+    exchange = models.CharField(max_length=32)  # where its candles come from
+    symbols = models.JSONField(default=list)
+    timeframe = models.CharField(max_length=8)
+    stake_amount = decimal_field()
+    status = models.CharField(max_length=8, choices=BotStatus.choices, default=BotStatus.RUNNING)
+    status_reason = models.CharField(max_length=500, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_candle_time = models.DateTimeField(null=True, blank=True)  # the newest candle judged
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("user", "name")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="bot_unique_name"),
+            models.CheckConstraint(
+                condition=Q(paper_account__isnull=False, connection__isnull=True)
+                | Q(paper_account__isnull=True, connection__isnull=False),
+                name="bot_one_account",
+            ),
+            models.CheckConstraint(condition=Q(stake_amount__gt=0), name="bot_positive_stake"),
+        ]
+        indexes = [models.Index(fields=["status"], name="bot_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.strategy}, {self.status})"
+
+
+class DecisionAction(models.TextChoices):
+    PENDING = "pending", "Being decided"
+    ENTER = "enter", "Entered"
+    EXIT = "exit", "Exited"
+    HOLD = "hold", "No signal"
+    SKIP = "skip", "Signal not acted on"
+    REFUSED = "refused", "Refused"
+    ERROR = "error", "Failed"
+
+
+class BotDecision(models.Model):
+    """What a bot decided for one symbol at one closed candle, and why (the decision log)."""
+
+    bot = models.ForeignKey(Bot, on_delete=models.CASCADE, related_name="decisions")
+    symbol = models.CharField(max_length=40)
+    candle_time = models.DateTimeField()  # open time of the closed candle that was judged
+    action = models.CharField(max_length=8, choices=DecisionAction.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    confidence = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="bot_decisions"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-candle_time", "symbol")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bot", "symbol", "candle_time"], name="bot_decision_once_per_candle"
+            )
+        ]
+        indexes = [models.Index(fields=["bot", "-candle_time"], name="bot_decision_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.bot_id} {self.symbol} {self.candle_time:%Y-%m-%d %H:%M}: {self.action}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from trading.exchanges.errors import VenueError, VenueUnavailable
 from trading.exchanges.registry import get_venue, public_venue
 from trading.selectors import default_exchange, markets_of
+from trading.services.bots import due_bots, tick_bot
 from trading.services.candles import fetch_candles
 from trading.services.markets import store_tickers, sync_markets
 from trading.services.orders import exchange_orders_to_sync, sync_exchange_order
@@ -82,3 +83,18 @@ def sync_exchange_orders() -> int:
         except VenueError:
             logger.warning("order %s: its exchange did not answer", order_id, exc_info=True)
     return changed
+
+
+@shared_task(name="trading.run_due_bots", expires=50)
+def run_due_bots() -> int:
+    """Fan out one tick per bot with a newly closed candle (beat, every minute)."""
+    due = due_bots()
+    for bot_id in due:
+        tick_bot_task.apply_async(args=(bot_id,), queue="bots", expires=55)
+    return len(due)
+
+
+@shared_task(name="trading.tick_bot", acks_late=True)
+def tick_bot_task(bot_id: int) -> list[str]:
+    """One bot's tick; safe to run twice (one decision per bot, symbol and candle)."""
+    return [f"{d.symbol}: {d.action}" for d in tick_bot(bot_id=bot_id)]

@@ -1,8 +1,14 @@
 from django.urls import path
 
-from trading.api import order_views, views
+from trading.api import bots, order_views, views
 
 urlpatterns = [
+    path("strategies", bots.StrategyListView.as_view(), name="api-strategies"),
+    path("bots", bots.BotListView.as_view(), name="api-bots"),
+    path("bots/<int:bot_id>", bots.BotDetailView.as_view(), name="api-bot-detail"),
+    path("bots/<int:bot_id>/pause", bots.BotPauseView.as_view(), name="api-bot-pause"),
+    path("bots/<int:bot_id>/resume", bots.BotResumeView.as_view(), name="api-bot-resume"),
+    path("bots/<int:bot_id>/stop", bots.BotStopView.as_view(), name="api-bot-stop"),
     path("orders", order_views.OrderListView.as_view(), name="api-orders"),
     path("orders/<int:order_id>", order_views.OrderDetailView.as_view(), name="api-order-detail"),
     path("market-data/ticker/<str:symbol>", views.TickerView.as_view(), name="api-ticker"),
