@@ -234,3 +234,28 @@ def test_ten_concurrent_ticks_of_one_candle_trade_once(simulated_markets, run):
     assert sorted(outcomes) == ["0"] * 9 + ["1"]
     assert BotDecision.objects.filter(bot=cross).count() == 1
     assert Order.objects.filter(paper_account=account).count() == 1
+
+
+@pytest.mark.django_db
+def test_an_open_trade_exits_on_its_take_profit(simulated_markets):
+    # given: a DCA bot that bought (its entry fills at the live simulated price)
+    account = open_account(user=UserFactory.create(), starting_balance=D("10000"))
+    dca = create_bot(
+        user=account.user,
+        name="dca",
+        strategy="dca",
+        params={"interval_candles": 1, "take_profit_pct": 3.0},
+        account=account,
+        symbols=["BTC/USDT"],
+        timeframe="1h",
+        stake_amount=D("100"),
+    )
+    _candles(["1", "1", "1"])
+    (entered,) = tick_bot(bot_id=dca.pk, now=_after(1))
+    assert entered.action == "enter"
+    paid = entered.order.average_price
+    # when: the next candle trades 3 % above the entry price
+    Candle.objects.filter(open_time=T0 + 2 * HOUR).update(high=paid * D("1.031"))
+    (exited,) = tick_bot(bot_id=dca.pk, now=_after(2))
+    # then
+    assert (exited.action, exited.reason, exited.order.side) == ("exit", "take_profit", "sell")

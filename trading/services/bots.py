@@ -276,6 +276,36 @@ def _received(order: Order, market: MarketInfo) -> Decimal:
     return quantize_amount(order.filled_amount - fees, market=market)
 
 
+def _exit_reason(bot: Bot, entry: BotDecision, candle_time: datetime, signal: Signal) -> str | None:
+    """Why the open trade exits on this candle, in the backtester's order: exit signal,
+    stoploss, ROI table, take-profit (the trailing stop is the backtester's alone for now).
+
+    The candle's low and high are compared with the entry price; the exit itself is a
+    market order at the tick, after the candle closed (a bot cannot fill in the past).
+    """
+    if signal.exit:
+        return "exit signal"
+    order = entry.order
+    if order is None or not order.average_price:
+        return None
+    candle = Candle.objects.get(
+        exchange=bot.exchange, symbol=entry.symbol, timeframe=bot.timeframe, open_time=candle_time
+    )
+    rules = get_strategy(bot.strategy, bot.params).exit_rules()
+    opened = float(order.average_price)
+    low, high = float(candle.low), float(candle.high)
+    if rules.stoploss is not None and low <= opened * (1 + rules.stoploss):
+        return "stop_loss"
+    candle_close = candle_time + timeframe_length(bot.timeframe)
+    minutes = (candle_close - order.created_at).total_seconds() / 60
+    reached = [after for after in rules.minimal_roi if after <= minutes]
+    if reached and high >= opened * (1 + rules.minimal_roi[max(reached)]):
+        return "roi"
+    if rules.take_profit is not None and high >= opened * (1 + rules.take_profit):
+        return "take_profit"
+    return None
+
+
 def _act(
     bot: Bot, symbol: str, candle_time: datetime, signal: Signal
 ) -> tuple[str, str, Order | None]:
@@ -285,12 +315,13 @@ def _act(
     entry = _open_entry(bot, symbol)
     market = market_info_of(_market(bot.exchange, symbol))
     account = _account(bot)
-    if entry is not None and signal.exit:
+    why = _exit_reason(bot, entry, candle_time, signal) if entry is not None else None
+    if entry is not None and why is not None:
         if entry.order is None:
-            return DecisionAction.SKIP, "exit signal, but the entry placed no order", None
+            return DecisionAction.SKIP, f"{why}, but the entry placed no order", None
         amount = _received(entry.order, market)
         if amount <= 0:
-            return DecisionAction.SKIP, "exit signal, but the entry did not fill", None
+            return DecisionAction.SKIP, f"{why}, but the entry did not fill", None
         placed = place_order(
             user=bot.user,
             account=account,
@@ -300,7 +331,7 @@ def _act(
             amount=amount,
             client_order_id=_client_order_id(bot, "sell", symbol, candle_time),
         )
-        return DecisionAction.EXIT, "exit signal", placed.order
+        return DecisionAction.EXIT, why, placed.order
     if entry is None and signal.enter:
         if bot.status == BotStatus.PAUSED:
             return DecisionAction.SKIP, "entry signal, but the bot is paused", None
