@@ -3,6 +3,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from accounts.roles import Role
+from trading.models import Bot
 
 
 @pytest.mark.django_db
@@ -20,6 +21,8 @@ def test_seed_demo_creates_trader_and_officer_with_roles(settings, capsys):
     assert officer.is_staff
     assert not trader.is_staff
     assert "trader@example.com" in capsys.readouterr().out
+    (bot,) = Bot.objects.filter(user=trader)
+    assert (bot.strategy, bot.status, bot.paper_account.user) == ("dca", "running", trader)
 
 
 @pytest.mark.django_db

@@ -107,6 +107,31 @@ def create_bot(
                 "per order.",
                 "stake_amount",
             )
+    return _insert_bot(
+        user=user,
+        name=name,
+        strategy=strategy,
+        params=params,
+        account=account,
+        exchange=exchange,
+        symbols=[market.symbol for market in markets],
+        timeframe=timeframe,
+        stake_amount=stake_amount,
+    )
+
+
+def _insert_bot(
+    *,
+    user: User,
+    name: str,
+    strategy: str,
+    params: dict[str, object],
+    account: TradingAccount,
+    exchange: str,
+    symbols: list[str],
+    timeframe: str,
+    stake_amount: Decimal,
+) -> Bot:
     if Bot.objects.filter(user=user, name=name).exists():
         raise ApplicationError("duplicate_name", "You already have a bot with this name.", "name")
     bot = Bot.objects.create(
@@ -117,7 +142,7 @@ def create_bot(
         paper_account=account if isinstance(account, PaperAccount) else None,
         connection=account if isinstance(account, ExchangeConnection) else None,
         exchange=exchange,
-        symbols=[market.symbol for market in markets],
+        symbols=symbols,
         timeframe=timeframe,
         stake_amount=stake_amount,
     )
@@ -442,3 +467,27 @@ def _count_failure(bot: Bot, reason: str) -> None:
         user_id, payload = locked.user_id, {"bot": locked.pk, "text": locked.status_reason}
         transaction.on_commit(lambda: notify_user.delay(user_id, BOT_NOTIFICATION, payload))
     locked.save(update_fields=fields)
+
+
+DEMO_BOT_NAME = "Demo DCA (1m)"
+
+
+@transaction.atomic(durable=True)
+def ensure_demo_bot(*, user: User, account: PaperAccount) -> Bot:
+    """The demo trader's paper bot (development only): buys BTC every 5 minutes, sells at
+    +0.3 %. Created before the simulated markets are loaded (the seed runs first), so its
+    symbol is not looked up here; its ticks wait until the market and candles exist."""
+    existing = Bot.objects.filter(user=user, name=DEMO_BOT_NAME).first()
+    if existing is not None:
+        return existing
+    return _insert_bot(
+        user=user,
+        name=DEMO_BOT_NAME,
+        strategy="dca",
+        params={"interval_candles": 5, "take_profit_pct": 0.3},
+        account=account,
+        exchange=default_exchange(),
+        symbols=["BTC/USDT"],
+        timeframe="1m",
+        stake_amount=Decimal("100"),
+    )

@@ -26,3 +26,7 @@ class Command(BaseCommand):
 
         account = default_account(user=users[0])
         self.stdout.write(f"demo paper account: {account.name} for {users[0].email}")
+        from trading.services.bots import ensure_demo_bot
+
+        bot = ensure_demo_bot(user=users[0], account=account)
+        self.stdout.write(f"demo bot: {bot.name} on {account.name}")
