@@ -90,8 +90,21 @@ def test_a_crossover_enters_once_and_the_cross_back_exits(bot):
 
 
 @pytest.mark.django_db
-def test_a_candle_not_stored_yet_is_judged_on_a_later_tick(bot):
+def test_a_missing_candle_is_fetched_from_the_market_data_venue(bot):
+    # given: candles stored up to 199, the tick is for candle 230
     _candles(FLAT[:200])
+    # when
+    (decision,) = tick_bot(bot_id=bot.pk, now=_after(230))
+    # then: the simulator's candles fill the gap and the candle is judged
+    assert decision.candle_time == T0 + 230 * HOUR
+    assert Candle.objects.filter(symbol="BTC/USDT", open_time=T0 + 230 * HOUR).exists()
+
+
+@pytest.mark.django_db
+def test_a_candle_that_cannot_be_had_is_judged_on_a_later_tick(bot, settings):
+    _candles(FLAT[:200])
+    settings.SIM_EXCHANGE_URL = "http://127.0.0.1:9"
+    settings.VENUE_MAX_RETRIES = 1
     assert tick_bot(bot_id=bot.pk, now=_after(230)) == []
     bot.refresh_from_db()
     assert bot.last_candle_time is None

@@ -17,6 +17,7 @@ row goes to error, with the reason, an audit event and a notification.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ from monitoring.tasks import notify_user
 from papertrading.models import PaperAccount
 from trading.exchanges.base import MarketInfo
 from trading.exchanges.errors import VenueError
+from trading.exchanges.registry import public_venue
 from trading.models import (
     Bot,
     BotDecision,
@@ -45,12 +47,15 @@ from trading.models import (
 )
 from trading.precision import quantize_amount
 from trading.selectors import default_exchange, market_info_of
+from trading.services.candles import fetch_candles
 from trading.services.orders import TradingAccount, place_order
 from trading.strategies.candles import candles_from_rows
 from trading.strategies.registry import get_strategy
 from trading.strategies.signals import evaluate
 from trading.symbols import normalise_symbol
 from trading.timeframes import timeframe_length
+
+logger = logging.getLogger(__name__)
 
 FAILURES_BEFORE_ERROR = 3
 # Candles read beyond the strategy's warm-up, so its first signals are settled.
@@ -268,6 +273,28 @@ def _signal(bot: Bot, symbol: str, candle_time: datetime) -> Signal | None:
     return Signal(enter=bool(last["entry"]), exit=bool(last["exit"]), confidence=confidence)
 
 
+def _fetch_missing_candles(bot: Bot, symbol: str, candle_time: datetime, now: datetime) -> bool:
+    """Store the candles up to `candle_time` from the market data venue; True if any came.
+
+    Beat also fetches candles every minute, but a tick must not depend on winning that race.
+    """
+    strategy = get_strategy(bot.strategy, bot.params)
+    reach = timeframe_length(bot.timeframe) * (strategy.startup_candles + HISTORY_MARGIN)
+    try:
+        result = fetch_candles(
+            venue=public_venue(bot.exchange),
+            exchange=bot.exchange,
+            symbol=symbol,
+            timeframe=bot.timeframe,
+            since=candle_time - reach,
+            now=now,
+        )
+    except VenueError:
+        logger.warning("bot %s: no %s candles from %s", bot.pk, symbol, bot.exchange)
+        return False
+    return result.inserted > 0
+
+
 def _open_entry(bot: Bot, symbol: str) -> BotDecision | None:
     """The bot's entry in `symbol` that no exit has closed yet."""
     last = (
@@ -404,8 +431,10 @@ def tick_bot(*, bot_id: int, now: datetime | None = None) -> list[BotDecision]:
     all_judged = True
     for symbol in bot.symbols:
         signal = _signal(bot, symbol, candle_time)
+        if signal is None and _fetch_missing_candles(bot, symbol, candle_time, now):
+            signal = _signal(bot, symbol, candle_time)
         if signal is None:
-            all_judged = False  # the candle is not stored yet: the next tick tries again
+            all_judged = False  # the candle cannot be had yet: the next tick tries again
             continue
         try:
             with transaction.atomic():  # the claim: the unique constraint lets one tick in
