@@ -43,6 +43,11 @@ def _candles(closes: list[str], symbol: str = "BTC/USDT") -> None:
     )
 
 
+def _order(decision: BotDecision) -> Order:
+    assert decision.order is not None, decision.reason
+    return decision.order
+
+
 def _after(n: int) -> datetime:
     """A moment just after candle n closed."""
     return T0 + (n + 1) * HOUR + timedelta(seconds=30)
@@ -77,12 +82,16 @@ def test_a_crossover_enters_once_and_the_cross_back_exits(bot):
     (exited,) = tick_bot(bot_id=bot.pk, now=_after(251))
     # then
     assert (hold.action, hold.reason) == ("hold", "no entry signal")
-    assert (entered.action, entered.order.side, entered.order.status) == ("enter", "buy", "filled")
-    assert entered.order.quote_amount == D("100")
-    assert (exited.action, exited.order.side, exited.order.status) == ("exit", "sell", "filled")
-    bought = entered.order.filled_amount - sum(f.fee for f in entered.order.fills.all())
+    assert (entered.action, _order(entered).side, _order(entered).status) == (
+        "enter",
+        "buy",
+        "filled",
+    )
+    assert _order(entered).quote_amount == D("100")
+    assert (exited.action, _order(exited).side, _order(exited).status) == ("exit", "sell", "filled")
+    bought = _order(entered).filled_amount - sum(f.fee for f in _order(entered).fills.all())
     # all of it, down to the market's amount step (the dust stays in the account)
-    assert exited.order.amount == bought.quantize(D("0.00001"), rounding=ROUND_DOWN)
+    assert _order(exited).amount == bought.quantize(D("0.00001"), rounding=ROUND_DOWN)
     assert Order.objects.count() == 2
     assert check_ledgers() == []
     bot.refresh_from_db()
@@ -266,9 +275,9 @@ def test_an_open_trade_exits_on_its_take_profit(simulated_markets):
     _candles(["1", "1", "1"])
     (entered,) = tick_bot(bot_id=dca.pk, now=_after(1))
     assert entered.action == "enter"
-    paid = entered.order.average_price
+    paid = _order(entered).average_price
     # when: the next candle trades 3 % above the entry price
     Candle.objects.filter(open_time=T0 + 2 * HOUR).update(high=paid * D("1.031"))
     (exited,) = tick_bot(bot_id=dca.pk, now=_after(2))
     # then
-    assert (exited.action, exited.reason, exited.order.side) == ("exit", "take_profit", "sell")
+    assert (exited.action, exited.reason, _order(exited).side) == ("exit", "take_profit", "sell")
