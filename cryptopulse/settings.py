@@ -306,6 +306,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderSideEnum": "trading.exchanges.base.OrderSide",
         "OrderTypeEnum": "trading.exchanges.base.OrderType",
+        "OrderStatusEnum": "trading.models.OrderStatus",
+        "BotStatusEnum": "trading.models.BotStatus",
+        "BacktestStatusEnum": "trading.models.BacktestStatus",
+        "ConnectionStatusEnum": "trading.models.ConnectionStatus",
     },
 }
 

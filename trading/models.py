@@ -353,3 +353,46 @@ class BotDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bot_id} {self.symbol} {self.candle_time:%Y-%m-%d %H:%M}: {self.action}"
+
+
+class BacktestStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Backtest(models.Model):
+    """One backtest run on stored candles: its inputs, progress and report (`result`, JSON).
+
+    The report comes from `trading.backtest.run_backtest` unchanged (`BacktestResult.to_dict`),
+    so runs can be compared side by side and exported again later.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="backtests"
+    )
+    strategy = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    exchange = models.CharField(max_length=32)
+    symbols = models.JSONField(default=list)
+    timeframe = models.CharField(max_length=8)
+    start = models.DateTimeField(null=True, blank=True)
+    end = models.DateTimeField(null=True, blank=True)
+    config = models.JSONField(default=dict)  # BacktestConfig.to_dict()
+    status = models.CharField(
+        max_length=8, choices=BacktestStatus.choices, default=BacktestStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)  # percent
+    result = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=["user", "-created_at"], name="backtest_user_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.strategy} on {', '.join(self.symbols)} ({self.status})"

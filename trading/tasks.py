@@ -14,6 +14,7 @@ from django.utils import timezone
 from trading.exchanges.errors import VenueError, VenueUnavailable
 from trading.exchanges.registry import get_venue, public_venue
 from trading.selectors import default_exchange, markets_of
+from trading.services.backtests import run_stored_backtest
 from trading.services.bots import due_bots, tick_bot
 from trading.services.candles import fetch_candles
 from trading.services.markets import store_tickers, sync_markets
@@ -98,3 +99,9 @@ def run_due_bots() -> int:
 def tick_bot_task(bot_id: int) -> list[str]:
     """One bot's tick; safe to run twice (one decision per bot, symbol and candle)."""
     return [f"{d.symbol}: {d.action}" for d in tick_bot(bot_id=bot_id)]
+
+
+@shared_task(name="trading.run_backtest", acks_late=True, soft_time_limit=1800, time_limit=1900)
+def run_backtest_task(backtest_id: int) -> str:
+    """One queued backtest (queue `bots`); a second delivery finds it claimed and returns."""
+    return str(run_stored_backtest(backtest_id=backtest_id).status)

@@ -1,9 +1,20 @@
 from django.urls import path
 
-from trading.api import bots, order_views, views
+from trading.api import backtests, bots, order_views, views
 
 urlpatterns = [
     path("strategies", bots.StrategyListView.as_view(), name="api-strategies"),
+    path("backtests", backtests.BacktestListView.as_view(), name="api-backtests"),
+    path(
+        "backtests/<int:backtest_id>",
+        backtests.BacktestDetailView.as_view(),
+        name="api-backtest-detail",
+    ),
+    path(
+        "backtests/<int:backtest_id>/trades.csv",
+        backtests.BacktestTradesCsvView.as_view(),
+        name="api-backtest-trades-csv",
+    ),
     path("bots", bots.BotListView.as_view(), name="api-bots"),
     path("bots/<int:bot_id>", bots.BotDetailView.as_view(), name="api-bot-detail"),
     path("bots/<int:bot_id>/pause", bots.BotPauseView.as_view(), name="api-bot-pause"),

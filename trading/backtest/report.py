@@ -162,12 +162,17 @@ class BacktestResult:
 
     def trades_csv(self) -> str:
         """The trades table as CSV, one row per trade, the columns of `Trade.to_dict()`."""
-        output = io.StringIO()
-        writer = csv.DictWriter(output, fieldnames=TRADE_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for trade in self.trades:
-            writer.writerow(trade.to_dict())
-        return output.getvalue()
+        return trades_csv_from_dict(self.to_dict())
+
+
+def trades_csv_from_dict(report: dict[str, Any]) -> str:
+    """The trades of a report (`BacktestResult.to_dict()`, e.g. as stored) as CSV."""
+    output = io.StringIO()
+    writer = csv.DictWriter(output, fieldnames=TRADE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for trade in report["trades"]:
+        writer.writerow({column: trade[column] for column in TRADE_COLUMNS})
+    return output.getvalue()
 
 
 def _group(trades: Iterable[Trade], key: str, wallet: float) -> list[dict[str, Any]]:
