@@ -15,8 +15,9 @@ class Dca(Strategy):
     name = "dca"
     title = "DCA (buy on a schedule)"
     description = (
-        "Dollar-cost averaging: buys on the first candle of every period of N candles of the "
-        "strategy's timeframe (1h: every N hours), counted from 1970-01-01 UTC so a restart or "
+        "Dollar-cost averaging: buys on the first candle of every period of N candles (of the "
+        "data's timeframe: at 1h every N hours, at 1m every N minutes), counted from "
+        "1970-01-01 UTC so a restart or "
         "a shorter history does not move the schedule. Sells when the trade is up by the "
         "take-profit; there is no sell signal. The stoploss is off unless set. Simplified "
         "from real DCA, which keeps adding to one growing position: this holds one position "
@@ -39,7 +40,10 @@ class Dca(Strategy):
         )
 
     def indicators(self, df: pd.DataFrame) -> pd.DataFrame:
-        period = pd.Timedelta(timeframe_length(self.timeframe) * self.interval_candles)
+        # Counted in the data's own candles (a 1m bot buys every N minutes), on the UTC grid.
+        spacing = df["open_time"].diff().min() if len(df) > 1 else pd.NaT
+        candle = spacing if pd.notna(spacing) else pd.Timedelta(timeframe_length(self.timeframe))
+        period = candle * self.interval_candles
         return df.assign(dca_period=((df["open_time"] - _EPOCH) // period).astype("float64"))
 
     def entry(self, df: pd.DataFrame) -> pd.Series:

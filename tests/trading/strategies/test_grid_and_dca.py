@@ -68,7 +68,7 @@ def test_dca_buys_once_a_day_on_real_5m_candles() -> None:
     candles = real_candles("ETH_BTC-5m.json")
 
     # when
-    frame = evaluate(Dca(interval_candles=24), candles)
+    frame = evaluate(Dca(interval_candles=288), candles)  # 288 five-minute candles: a day
 
     # then: 2018-01-11 .. 2018-01-30, each at midnight UTC
     buys = candles["open_time"][frame["entry"]]
