@@ -281,3 +281,54 @@ def test_an_open_trade_exits_on_its_take_profit(simulated_markets):
     (exited,) = tick_bot(bot_id=dca.pk, now=_after(2))
     # then
     assert (exited.action, exited.reason, _order(exited).side) == ("exit", "take_profit", "sell")
+
+
+@pytest.mark.django_db
+def test_parameters_are_stored_typed_and_names_are_unique(bot):
+    again = create_bot(
+        user=bot.user,
+        name="typed",
+        strategy="sma_crossover",
+        params={"fast_period": "7", "slow_period": "30"},
+        account=bot.paper_account,
+        symbols=["BTC/USDT"],
+        timeframe="1h",
+        stake_amount=D("100"),
+    )
+    assert again.params["fast_period"] == 7
+    assert again.params["stoploss_pct"] == 5.0  # the defaults are stored too
+    with pytest.raises(ApplicationError) as error:
+        create_bot(
+            user=bot.user,
+            name="cross",
+            strategy="dca",
+            params={},
+            account=bot.paper_account,
+            symbols=["BTC/USDT"],
+            timeframe="1h",
+            stake_amount=D("100"),
+        )
+    assert (error.value.code, error.value.field) == ("duplicate_name", "name")
+
+
+@pytest.mark.django_db
+def test_a_bot_needs_a_working_connection(simulated_markets):
+    from trading.services.connections import add_connection
+
+    user = UserFactory.create()
+    keys = simulated_markets.accounts.create(balances={"USDT": "500"})
+    connection = add_connection(
+        user=user, exchange="simulated", label="sim", api_key=keys.api_key, secret=keys.secret
+    )
+    with pytest.raises(ApplicationError) as error:
+        create_bot(
+            user=user,
+            name="b",
+            strategy="dca",
+            params={},
+            account=connection,
+            symbols=["BTC/USDT"],
+            timeframe="1h",
+            stake_amount=D("100"),
+        )
+    assert (error.value.code, error.value.field) == ("connection_not_valid", "connection")

@@ -40,6 +40,7 @@ from trading.models import (
     BotDecision,
     BotStatus,
     Candle,
+    ConnectionStatus,
     DecisionAction,
     ExchangeConnection,
     Market,
@@ -93,7 +94,11 @@ def create_bot(
 ) -> Bot:
     """A running bot; the strategy, its parameters, symbols, timeframe and stake are checked."""
     _require_owner(user, account)
-    get_strategy(strategy, params)  # raises InvalidParameter naming the field
+    params = dict(get_strategy(strategy, params).values)  # typed; InvalidParameter names a field
+    if isinstance(account, ExchangeConnection) and account.status != ConnectionStatus.VALID:
+        raise ApplicationError(
+            "connection_not_valid", "Test the connection until it works first.", "connection"
+        )
     timeframe_length(timeframe)
     name = name.strip()
     if not name:
@@ -137,20 +142,24 @@ def _insert_bot(
     timeframe: str,
     stake_amount: Decimal,
 ) -> Bot:
-    if Bot.objects.filter(user=user, name=name).exists():
-        raise ApplicationError("duplicate_name", "You already have a bot with this name.", "name")
-    bot = Bot.objects.create(
-        user=user,
-        name=name,
-        strategy=strategy,
-        params=params,
-        paper_account=account if isinstance(account, PaperAccount) else None,
-        connection=account if isinstance(account, ExchangeConnection) else None,
-        exchange=exchange,
-        symbols=symbols,
-        timeframe=timeframe,
-        stake_amount=stake_amount,
-    )
+    try:
+        with transaction.atomic():
+            bot = Bot.objects.create(
+                user=user,
+                name=name,
+                strategy=strategy,
+                params=params,
+                paper_account=account if isinstance(account, PaperAccount) else None,
+                connection=account if isinstance(account, ExchangeConnection) else None,
+                exchange=exchange,
+                symbols=symbols,
+                timeframe=timeframe,
+                stake_amount=stake_amount,
+            )
+    except IntegrityError:  # the unique name, also when two requests race
+        raise ApplicationError(
+            "duplicate_name", "You already have a bot with this name.", "name"
+        ) from None
     record(
         action=AuditAction.BOT_CREATED,
         actor=user,
