@@ -28,7 +28,6 @@ class PendingSection:
 
 
 PENDING_SECTIONS = (
-    PendingSection("Bots", "Arrives with strategies and bots"),
     PendingSection("Backtests", "Arrives with the backtester"),
     PendingSection("Compliance", "Arrives with compliance", staff_only=True),
 )

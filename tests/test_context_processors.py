@@ -30,7 +30,8 @@ def test_ws_public_url_wins_when_set(settings):
     assert context["deployment_mode"] == "test"
 
 
-def test_paper_trading_is_no_longer_a_pending_section(settings):
+def test_paper_trading_and_bots_are_no_longer_pending_sections(settings):
     names = [section.name for section in PENDING_SECTIONS]
     assert "Paper trading" not in names
-    assert names[:2] == ["Bots", "Backtests"]
+    assert "Bots" not in names
+    assert names[:1] == ["Backtests"]

@@ -1,15 +1,28 @@
-"""Read queries of the trading app: markets, candles, connections, cached tickers."""
+"""Read queries of the trading app: markets, candles, connections, bots and their trades."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from accounts.models import User
 from trading.exchanges.base import MarketInfo
-from trading.models import Candle, ExchangeConnection, Fill, Market, Order
+from trading.models import (
+    Bot,
+    BotDecision,
+    Candle,
+    DecisionAction,
+    ExchangeConnection,
+    Fill,
+    Market,
+    Order,
+)
 from trading.symbols import normalise_symbol
 
 MAX_CANDLES = 1000
@@ -127,3 +140,132 @@ def fills_of(*, user: User, paper_account_id: int, epoch: int | None = None) -> 
     if epoch is not None:
         rows = rows.filter(order__epoch=epoch)
     return rows.order_by("-executed_at", "-pk")
+
+
+# Bots: the list, one bot, its decision log and the trades its decisions add up to.
+
+
+def bots_of(*, user: User) -> QuerySet[Bot]:
+    """The user's bots by name, with their account (paper or connection) in the same query."""
+    return (
+        Bot.objects.filter(user=user)
+        .select_related("paper_account", "connection")
+        .order_by("name", "pk")
+    )
+
+
+def own_bot(*, user: User, bot_id: int) -> Bot:
+    """One of the user's bots; Bot.DoesNotExist for anyone else's (pages answer 404)."""
+    bot = bots_of(user=user).filter(pk=bot_id).first()
+    if bot is None:
+        raise Bot.DoesNotExist
+    return bot
+
+
+def bot_decisions(*, bot: Bot) -> QuerySet[BotDecision]:
+    """The decision log, newest candle first, each with its order (no query per row)."""
+    return bot.decisions.select_related("order").order_by("-candle_time", "symbol", "-pk")
+
+
+_TRADE_ACTIONS = (DecisionAction.ENTER, DecisionAction.EXIT)
+
+
+def open_trade_counts(*, bots: Iterable[Bot]) -> dict[int, int]:
+    """Open trades per bot, in one query: symbols whose latest enter/exit is an enter.
+
+    The same rule as the bot service's `_open_entry`: an exit decision closes the trade
+    its symbol had open, whatever its order filled.
+    """
+    ids = [bot.pk for bot in bots]
+    latest = (
+        BotDecision.objects.filter(bot_id__in=ids, action__in=_TRADE_ACTIONS)
+        .order_by("bot_id", "symbol", "-candle_time")
+        .distinct("bot_id", "symbol")  # PostgreSQL DISTINCT ON: the newest row per pair
+        .values_list("bot_id", "action")
+    )
+    counts = dict.fromkeys(ids, 0)
+    for bot_id, action in latest:
+        if action == DecisionAction.ENTER:
+            counts[bot_id] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class OpenTrade:
+    """An entry no exit has closed yet."""
+
+    entry: BotDecision
+
+
+@dataclass(frozen=True)
+class ClosedTrade:
+    """An entry and the exit that closed it; `pnl` is None when nothing was sold."""
+
+    entry: BotDecision
+    exit: BotDecision
+    pnl: Decimal | None
+
+
+@dataclass(frozen=True)
+class BotTrades:
+    open: list[OpenTrade]
+    closed: list[ClosedTrade]
+    realised: dict[str, Decimal]  # quote asset -> realised P&L
+
+
+def _fees_in(order: Order, asset: str) -> Decimal:
+    return sum((fill.fee for fill in order.fills.all() if fill.fee_asset == asset), Decimal(0))
+
+
+def realised_pnl(*, bought: Order, sold: Order, base: str, quote: str) -> Decimal | None:
+    """What the exit order `sold` fetched, net of fees, minus what that base cost when the
+    entry order `bought` it (fees included).
+
+    The cost is pro rata: the entry's quote spent (plus quote fees) per unit of base it
+    brought in (less base fees). Dust the exit could not sell stays held, so it is not
+    counted as a loss. None when the entry brought nothing in or the exit sold nothing.
+    Fees in a third asset (e.g. BNB) are not valued.
+    """
+    received = bought.filled_amount - _fees_in(bought, base)
+    if received <= 0 or sold.filled_amount <= 0:
+        return None
+    unit_cost = (bought.filled_quote + _fees_in(bought, quote)) / received
+    proceeds = sold.filled_quote - _fees_in(sold, quote)
+    return proceeds - (sold.filled_amount + _fees_in(sold, base)) * unit_cost
+
+
+def bot_trades(*, bot: Bot) -> BotTrades:
+    """The bot's round trips, open trades and realised P&L per quote asset (two queries).
+
+    Walks the enter and exit decisions oldest first, per symbol, pairing each exit with the
+    entry it closed, as the bot service does when it decides.
+    """
+    decisions = (
+        bot.decisions.filter(action__in=_TRADE_ACTIONS)
+        .select_related("order")
+        .prefetch_related("order__fills")
+        .order_by("candle_time", "pk")
+    )
+    open_entries: dict[str, BotDecision] = {}
+    closed: list[ClosedTrade] = []
+    realised: dict[str, Decimal] = defaultdict(Decimal)
+    for decision in decisions:
+        if decision.action == DecisionAction.ENTER:
+            open_entries[decision.symbol] = decision
+            continue
+        entry = open_entries.pop(decision.symbol, None)
+        if entry is None:
+            continue  # an exit without a known entry: nothing to pair it with
+        base, _, quote = decision.symbol.partition("/")
+        pnl = None
+        if entry.order is not None and decision.order is not None:
+            pnl = realised_pnl(bought=entry.order, sold=decision.order, base=base, quote=quote)
+        if pnl is not None:
+            realised[quote] += pnl
+        closed.append(ClosedTrade(entry=entry, exit=decision, pnl=pnl))
+    opened = sorted(open_entries.values(), key=lambda entry: (entry.symbol, entry.candle_time))
+    return BotTrades(
+        open=[OpenTrade(entry=entry) for entry in opened],
+        closed=closed[::-1],
+        realised=dict(realised),
+    )
