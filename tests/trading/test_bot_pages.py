@@ -434,6 +434,8 @@ def test_ticks_show_as_decisions_open_trades_and_realised_pnl(signed_in):
     (btc_entry,) = tick_bot(bot_id=bot.pk, now=T0 + 251 * HOUR + timedelta(seconds=30))
     (btc_exit,) = tick_bot(bot_id=bot.pk, now=T0 + 252 * HOUR + timedelta(seconds=30))
     assert (btc_entry.action, btc_exit.action) == ("enter", "exit")
+    assert btc_entry.order is not None
+    assert btc_exit.order is not None
     expected = realised_pnl(bought=btc_entry.order, sold=btc_exit.order, base="BTC", quote="USDT")
     # and an ETH entry no exit has closed (a row like those the tick writes)
     eth_order = place_order(
