@@ -79,6 +79,8 @@ class AuditAction(models.TextChoices):
     BOT_STOPPED = "trading.bot.stopped", "Bot stopped"
     BOT_FAILED = "trading.bot.failed", "Bot stopped by repeated failures"
     BOTS_PAUSED_ALL = "trading.bots.paused_all", "All of a user's bots paused"
+    BOTS_HALTED = "trading.bots.halted", "All bots on the platform halted"
+    BOTS_HALT_LIFTED = "trading.bots.halt_lifted", "Platform bot halt lifted"
     PAPER_ACCOUNT_OPENED = "papertrading.account.opened", "Paper account opened"
     PAPER_ACCOUNT_RESET = "papertrading.account.reset", "Paper account reset"
     PAPER_REPLAY_STARTED = "papertrading.replay.started", "Paper account bound to a replay"

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from cryptopulse.admin import ReadOnlyAdminMixin
-from trading.models import ExchangeConnection, Fill, Market, Order
+from trading.models import BotHalt, ExchangeConnection, Fill, Market, Order
 
 
 class FillInline(admin.TabularInline):
@@ -75,3 +75,34 @@ class ExchangeConnectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "last_checked_at",
         "created_at",
     )
+
+
+@admin.register(BotHalt)
+class BotHaltAdmin(admin.ModelAdmin):
+    """Staff throw the platform halt here ("Add") and lift it with the action."""
+
+    list_display = ("halted_at", "active", "reason", "halted_by", "lifted_at", "lifted_by")
+    list_select_related = ("halted_by", "lifted_by")
+    fields = ("reason",)
+    actions = ("lift",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: BotHalt, form: Any, change: bool) -> None:
+        from trading.services.bots import halt_all_bots
+
+        halted = halt_all_bots(staff=request.user, reason=obj.reason)  # type: ignore[arg-type]
+        obj.pk, obj.halted_at, obj.halted_by = halted.pk, halted.halted_at, halted.halted_by
+
+    @admin.action(description="Lift the halt (bots tick again)")
+    def lift(self, request: HttpRequest, queryset: Any) -> None:
+        from trading.services.bots import lift_bot_halt
+
+        if lift_bot_halt(staff=request.user) is None:  # type: ignore[arg-type]
+            self.message_user(request, "No halt is in force.")
+        else:
+            self.message_user(request, "Halt lifted: bots tick again from the next candle.")

@@ -396,3 +396,37 @@ class Backtest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.strategy} on {', '.join(self.symbols)} ({self.status})"
+
+
+class BotHalt(models.Model):
+    """The platform's halt switch for bots, thrown by staff: while a row is active, no bot
+    ticks (no entries, no exits). History is kept: lifting a halt closes its row."""
+
+    reason = models.CharField(max_length=500)
+    active = models.BooleanField(default=True)
+    halted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bot_halts"
+    )
+    halted_at = models.DateTimeField(auto_now_add=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bot_halts_lifted",
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-halted_at",)
+        constraints = [
+            # At most one halt in force at a time.
+            models.UniqueConstraint(
+                fields=["lifted_at"],
+                condition=Q(lifted_at__isnull=True),
+                name="bot_halt_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Bot halt: {self.reason}" + ("" if self.active else " (lifted)")

@@ -60,3 +60,22 @@ def test_orders_with_fills_positions_and_connections_are_viewable_not_editable(
     assert (
         admin_client.post(reverse("admin:trading_order_delete", args=[order.pk])).status_code == 403
     )
+
+
+def test_staff_halt_all_bots_from_the_admin_and_lift_the_halt(admin_client):
+    from trading.models import BotHalt
+
+    # when
+    added = admin_client.post(reverse("admin:trading_bothalt_add"), {"reason": "incident 42"})
+    # then
+    assert added.status_code == 302
+    halt = BotHalt.objects.get(active=True)
+    assert halt.reason == "incident 42"
+    # when: lifted with the admin action
+    lifted = admin_client.post(
+        reverse("admin:trading_bothalt_changelist"),
+        {"action": "lift", "_selected_action": [halt.pk]},
+    )
+    assert lifted.status_code == 302
+    halt.refresh_from_db()
+    assert (halt.active, halt.lifted_at is not None) == (False, True)

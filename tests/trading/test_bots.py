@@ -332,3 +332,26 @@ def test_a_bot_needs_a_working_connection(simulated_markets):
             stake_amount=D("100"),
         )
     assert (error.value.code, error.value.field) == ("connection_not_valid", "connection")
+
+
+@pytest.mark.django_db
+def test_the_platform_halt_stops_every_bot_until_staff_lift_it(bot):
+    from trading.services.bots import halt_all_bots, lift_bot_halt
+
+    _candles([*FLAT, "110"])
+    staff = UserFactory.create(is_staff=True)
+    # when: a trader may not, staff may
+    with pytest.raises(ApplicationError) as error:
+        halt_all_bots(staff=bot.user, reason="no")
+    assert error.value.status == 403
+    halt_all_bots(staff=staff, reason="exchange incident")
+    # then: nothing is due and a tick does nothing, not even for the entry signal
+    assert due_bots(now=_after(250)) == []
+    assert tick_bot(bot_id=bot.pk, now=_after(250)) == []
+    # when: lifted
+    lift_bot_halt(staff=staff)
+    (decision,) = tick_bot(bot_id=bot.pk, now=_after(250))
+    assert decision.action == "enter"
+    assert [e.action for e in AuditEvent.objects.filter(action__startswith="trading.bots.halt")]
+    assert AuditEvent.objects.filter(action="trading.bots.halted").count() == 1
+    assert AuditEvent.objects.filter(action="trading.bots.halt_lifted").count() == 1

@@ -38,6 +38,7 @@ from trading.exchanges.registry import public_venue
 from trading.models import (
     Bot,
     BotDecision,
+    BotHalt,
     BotStatus,
     Candle,
     ConnectionStatus,
@@ -229,6 +230,44 @@ def pause_all_bots(*, user: User) -> int:
     return len(bots)
 
 
+class NotStaff(ApplicationError):
+    status = 403
+
+
+# Not durable: the admin's add view, where staff throw the switch, is a transaction already.
+@transaction.atomic
+def halt_all_bots(*, staff: User, reason: str) -> BotHalt:
+    """The platform halt (staff only): no bot ticks until it is lifted. Audited."""
+    if not staff.is_staff:
+        raise NotStaff("staff_only", "Only staff can halt the platform's bots.")
+    if not reason.strip():
+        raise ApplicationError("required", "Say why the bots are halted.", "reason")
+    current = BotHalt.objects.select_for_update().filter(active=True).first()
+    if current is not None:
+        return current
+    halt = BotHalt.objects.create(reason=reason.strip()[:500], halted_by=staff)
+    record(action=AuditAction.BOTS_HALTED, actor=staff, target=halt, data={"reason": halt.reason})
+    return halt
+
+
+@transaction.atomic
+def lift_bot_halt(*, staff: User) -> BotHalt | None:
+    """End the platform halt (staff only); bots tick again from the next candle."""
+    if not staff.is_staff:
+        raise NotStaff("staff_only", "Only staff can lift the halt.")
+    halt = BotHalt.objects.select_for_update().filter(active=True).first()
+    if halt is None:
+        return None
+    halt.active, halt.lifted_by, halt.lifted_at = False, staff, timezone.now()
+    halt.save(update_fields=["active", "lifted_by", "lifted_at"])
+    record(action=AuditAction.BOTS_HALT_LIFTED, actor=staff, target=halt, data={})
+    return halt
+
+
+def bots_halted() -> bool:
+    return BotHalt.objects.filter(active=True).exists()
+
+
 def last_closed_candle(timeframe: str, now: datetime) -> datetime:
     """Open time of the newest candle of `timeframe` that has closed by `now` (UTC grid)."""
     seconds = int(timeframe_length(timeframe).total_seconds())
@@ -239,6 +278,8 @@ def last_closed_candle(timeframe: str, now: datetime) -> datetime:
 def due_bots(*, now: datetime | None = None) -> list[int]:
     """Running and paused bots with a candle closed since the one they judged last."""
     now = now or timezone.now()
+    if bots_halted():
+        return []
     due = []
     for bot in Bot.objects.filter(status__in=[BotStatus.RUNNING, BotStatus.PAUSED]).only(
         "pk", "timeframe", "last_candle_time"
@@ -433,7 +474,7 @@ def tick_bot(*, bot_id: int, now: datetime | None = None) -> list[BotDecision]:
     """Judge the newest closed candle of each of the bot's symbols, at most once each."""
     now = now or timezone.now()
     bot = Bot.objects.select_related("user", "paper_account", "connection").get(pk=bot_id)
-    if bot.status not in (BotStatus.RUNNING, BotStatus.PAUSED):
+    if bot.status not in (BotStatus.RUNNING, BotStatus.PAUSED) or bots_halted():
         return []
     candle_time = last_closed_candle(bot.timeframe, now)
     decisions = []
