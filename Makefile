@@ -8,9 +8,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 MANAGE := $(PY) manage.py
+# Benchmark only, never a project dependency (GPL): freqtrade in its own venv for `make crosscheck`.
+FREQTRADE_VERSION := 2026.9
+FT_VENV := .venv-freqtrade
+FT_PYTHON ?= python3.11
+FT_PY := $(FT_VENV)/bin/python
+OHLCV ?= ../shared/data/ohlcv
 
 .PHONY: help setup run test lint fmt typecheck djangocheck pytest clean distclean \
-	web ws worker beat sim feed stop migrate seed assets
+	web ws worker beat sim feed stop migrate seed assets freqtrade-venv crosscheck
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -97,9 +103,21 @@ pytest: setup ## Only the pytest suite (with coverage)
 
 test: lint typecheck djangocheck pytest ## Everything CI runs: lint, types, Django checks, tests + coverage
 
+# --- Benchmarks (on demand, not part of `make test` / CI) ----------------------------------------
+$(FT_VENV)/.installed:
+	$(FT_PYTHON) -m venv $(FT_VENV)
+	$(FT_PY) -m pip install --quiet --disable-pip-version-check freqtrade==$(FREQTRADE_VERSION)
+	touch $@
+
+# ~40 s with a warm pip cache (minutes cold), ~770 MB: freqtrade pulls ccxt, pandas, TA-Lib, ...
+freqtrade-venv: $(FT_VENV)/.installed ## freqtrade (pinned, PyPI) in .venv-freqtrade/ for the cross-check
+
+crosscheck: setup freqtrade-venv ## Diff freqtrade's SampleStrategy vs our rsi_bb_tema (OHLCV=data dir)
+	$(PY) benchmarks/freqtrade_crosscheck.py --data $(OHLCV) --freqtrade-python $(FT_PY)
+
 # --- Cleaning ------------------------------------------------------------------------------------
 clean: stop ## Stop the engines and delete .run/ (all local data), caches and collected assets
 	rm -rf .run staticfiles static/vendor .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml htmlcov
 
-distclean: clean ## Also delete the venv and node_modules
-	rm -rf $(VENV) node_modules
+distclean: clean ## Also delete the venvs and node_modules
+	rm -rf $(VENV) $(FT_VENV) node_modules

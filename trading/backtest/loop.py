@@ -285,8 +285,9 @@ def simulate(
                 if roi == -1.0 and roi_key % tf_minutes == 0:
                     rate = o
                 else:
-                    # the price at which the profit, net of both fees, is roi x stake
-                    roi_rate = open_rate * (1.0 + roi + fee) / (1.0 - fee)
+                    # the price whose value after the exit fee is the entry's cost with its
+                    # fee x (1 + roi): the profit ratio after both fees is exactly roi
+                    roi_rate = open_rate * (1.0 + fee) * (1.0 + roi) / (1.0 - fee)
                     if minutes > 0 and minutes == roi_key and roi_key % tf_minutes == 0:
                         # a new ROI step starts at this open: the open already pays it
                         rate = o if roi_rate < o else min(max(roi_rate, lo), h)

@@ -68,15 +68,16 @@ def test_roi_exits_at_the_roi_price_when_the_high_reaches_it():
     assert (trade["exit_reason"], trade["close_rate"], trade["close_time"]) == ("roi", "105", at(2))
 
 
-def test_roi_price_includes_both_fees_so_the_net_profit_is_roi_times_stake():
+def test_roi_price_includes_both_fees_so_the_net_profit_ratio_is_the_roi():
     # given: ROI 5 %, fee 0.1 % per leg, stake 0.05
     frame = candles([*flat(1), ENTRY, (100, 106, 99, 101), *flat(2, 101)])
     strategy = scripted(entries=[0], rules=ExitRules(minimal_roi={0: 0.05}))
     # when
     trade = only_trade(run(frame, strategy, fee=0.001))
-    # then: close = 100 x (1 + 0.05 + 0.001) / (1 - 0.001); profit = 0.05 x 0.05
-    assert float(trade["close_rate"]) == pytest.approx(100 * 1.051 / 0.999)
-    assert trade["profit_abs"] == "0.00250000"
+    # then: close = 100 x (1 + 0.001)(1 + 0.05) / (1 - 0.001), as freqtrade fills it: what the
+    # exit brings after its fee is the entry's cost with its fee x 1.05
+    assert float(trade["close_rate"]) == pytest.approx(100 * 1.001 * 1.05 / 0.999)
+    assert float(trade["profit_pct"]) == pytest.approx(5.0, abs=1e-6)
 
 
 def test_roi_is_not_reached_at_exactly_the_roi_profit():
