@@ -360,6 +360,15 @@ PAPER_BASE_CURRENCY = env.str("PAPER_BASE_CURRENCY", default="USDT")
 # How old an order book a paper market order may fill against (seconds, shared cache).
 PAPER_BOOK_MAX_AGE_S = env.int("PAPER_BOOK_MAX_AGE_S", default=1)
 
+# --- Risk: platform caps on bot entries; bots may only tighten them (trading/risk.py) ------
+RISK_MAX_TRADE_RISK_PCT = env.float("RISK_MAX_TRADE_RISK_PCT", default=2.0)
+RISK_MAX_DAILY_LOSS_PCT = env.float("RISK_MAX_DAILY_LOSS_PCT", default=5.0)
+RISK_MAX_DRAWDOWN_PCT = env.float("RISK_MAX_DRAWDOWN_PCT", default=10.0)
+RISK_MAX_OPEN_TRADES = env.int("RISK_MAX_OPEN_TRADES", default=5)
+RISK_MAX_TRADES_PER_DAY = env.int("RISK_MAX_TRADES_PER_DAY", default=50)
+RISK_MIN_CONFIDENCE = env.float("RISK_MIN_CONFIDENCE", default=75.0)
+RISK_MAX_POSITION_PCT = env.float("RISK_MAX_POSITION_PCT", default=50.0)
+
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

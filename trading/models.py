@@ -294,6 +294,7 @@ class Bot(models.Model):
     symbols = models.JSONField(default=list)
     timeframe = models.CharField(max_length=8)
     stake_amount = decimal_field()
+    risk_limits = models.JSONField(default=dict, blank=True)  # tighter than the platform's
     status = models.CharField(max_length=8, choices=BotStatus.choices, default=BotStatus.RUNNING)
     status_reason = models.CharField(max_length=500, blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)

@@ -57,6 +57,11 @@ class BotInput(serializers.Serializer):
     symbols = serializers.ListField(child=serializers.CharField(max_length=40), min_length=1)
     timeframe = serializers.ChoiceField(choices=list(TIMEFRAMES))
     stake_amount = amount_field()
+    risk_limits = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="tighter than the platform's caps, e.g. max_open_trades",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("paper_account") is not None and attrs.get("connection") is not None:
@@ -90,6 +95,7 @@ class BotOutput(serializers.ModelSerializer):
             "symbols",
             "timeframe",
             "stake_amount",
+            "risk_limits",
             "status",
             "status_reason",
             "last_candle_time",

@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -48,6 +49,13 @@ from trading.models import (
     Order,
 )
 from trading.precision import quantize_amount
+from trading.risk import (
+    EntryContext,
+    clean_overrides,
+    effective_limits,
+    entry_refusal,
+    paper_equity_figures,
+)
 from trading.selectors import default_exchange, market_info_of
 from trading.services.candles import fetch_candles
 from trading.services.orders import TradingAccount, place_order
@@ -92,10 +100,13 @@ def create_bot(
     symbols: list[str],
     timeframe: str,
     stake_amount: Decimal,
+    risk_limits: dict[str, Any] | None = None,
 ) -> Bot:
-    """A running bot; the strategy, its parameters, symbols, timeframe and stake are checked."""
+    """A running bot; the strategy, its parameters, symbols, timeframe, stake and its own risk
+    limits (which may only tighten the platform's: trading.risk) are checked."""
     _require_owner(user, account)
     params = dict(get_strategy(strategy, params).values)  # typed; InvalidParameter names a field
+    limits = clean_overrides(risk_limits or {})
     if isinstance(account, ExchangeConnection) and account.status != ConnectionStatus.VALID:
         raise ApplicationError(
             "connection_not_valid", "Test the connection until it works first.", "connection"
@@ -128,6 +139,7 @@ def create_bot(
         symbols=[market.symbol for market in markets],
         timeframe=timeframe,
         stake_amount=stake_amount,
+        risk_limits=limits,
     )
 
 
@@ -142,10 +154,12 @@ def _insert_bot(
     symbols: list[str],
     timeframe: str,
     stake_amount: Decimal,
+    risk_limits: dict[str, float] | None = None,
 ) -> Bot:
     try:
         with transaction.atomic():
             bot = Bot.objects.create(
+                risk_limits=risk_limits or {},
                 user=user,
                 name=name,
                 strategy=strategy,
@@ -378,6 +392,37 @@ def _received(order: Order, market: MarketInfo) -> Decimal:
     return quantize_amount(order.filled_amount - fees, market=market)
 
 
+def _risk_refusal(
+    bot: Bot, market: MarketInfo, candle_time: datetime, signal: Signal
+) -> str | None:
+    """The risk policy's objection to entering now (trading.risk), or None."""
+    day_start = candle_time.replace(hour=0, minute=0, second=0, microsecond=0)
+    open_trades = sum(1 for symbol in bot.symbols if _open_entry(bot, symbol) is not None)
+    entries_today = BotDecision.objects.filter(
+        bot=bot, action=DecisionAction.ENTER, candle_time__gte=day_start
+    ).count()
+    context = EntryContext(
+        limits=effective_limits(bot.risk_limits),
+        stake=bot.stake_amount,
+        stoploss=get_strategy(bot.strategy, bot.params).exit_rules().stoploss,
+        confidence=signal.confidence,
+        open_trades=open_trades,
+        entries_today=entries_today,
+    )
+    if bot.paper_account is not None:
+        equity, held, day_equity, peak = paper_equity_figures(
+            account=bot.paper_account, asset=market.base, now=candle_time
+        )
+        context = replace(
+            context,
+            equity=equity,
+            position_value=held,
+            day_start_equity=day_equity,
+            peak_equity=peak,
+        )
+    return entry_refusal(context)
+
+
 def _exit_reason(bot: Bot, entry: BotDecision, candle_time: datetime, signal: Signal) -> str | None:
     """Why the open trade exits on this candle, in the backtester's order: exit signal,
     stoploss, ROI table, take-profit (the trailing stop is the backtester's alone for now).
@@ -437,6 +482,9 @@ def _act(
     if entry is None and signal.enter:
         if bot.status == BotStatus.PAUSED:
             return DecisionAction.SKIP, "entry signal, but the bot is paused", None
+        refusal = _risk_refusal(bot, market, candle_time, signal)
+        if refusal is not None:
+            return DecisionAction.REFUSED, f"risk: {refusal}", None
         client_id = _client_order_id(bot, "buy", symbol, candle_time)
         if isinstance(account, PaperAccount):
             placed = place_order(
