@@ -27,10 +27,7 @@ class PendingSection:
     staff_only: bool = False
 
 
-PENDING_SECTIONS = (
-    PendingSection("Backtests", "Arrives with the backtester"),
-    PendingSection("Compliance", "Arrives with compliance", staff_only=True),
-)
+PENDING_SECTIONS = (PendingSection("Compliance", "Arrives with compliance", staff_only=True),)
 
 
 def site(request: HttpRequest) -> dict[str, object]:

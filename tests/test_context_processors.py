@@ -30,8 +30,9 @@ def test_ws_public_url_wins_when_set(settings):
     assert context["deployment_mode"] == "test"
 
 
-def test_paper_trading_and_bots_are_no_longer_pending_sections(settings):
+def test_paper_trading_bots_and_backtests_are_no_longer_pending_sections(settings):
     names = [section.name for section in PENDING_SECTIONS]
     assert "Paper trading" not in names
     assert "Bots" not in names
-    assert names[:1] == ["Backtests"]
+    assert "Backtests" not in names
+    assert names == ["Compliance"]

@@ -10,7 +10,7 @@ from tests.factories.accounts import DEFAULT_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SECTIONS = ["Dashboard", "Markets", "Strategies", "Backtests"]
+SECTIONS = ["Dashboard", "Markets", "Strategies"]
 
 
 def test_the_home_page_renders_with_styles_and_navigation(page, live_server):
@@ -29,6 +29,7 @@ def test_the_home_page_renders_with_styles_and_navigation(page, live_server):
     expect(nav.get_by_text("Admin", exact=True)).to_have_count(0)
     expect(nav.get_by_text("Paper trading", exact=True)).to_have_count(0)
     expect(nav.get_by_text("Bots", exact=True)).to_have_count(0)
+    expect(nav.get_by_text("Backtests", exact=True)).to_have_count(0)
 
 
 def _sign_in(page, live_server, email: str, password: str) -> None:
@@ -57,6 +58,10 @@ def test_a_trader_signs_in_from_the_nav_sees_the_dashboard_and_signs_out(page, l
     nav.get_by_role("link", name="Bots").click()
     expect(page).to_have_url(live_server.url + "/bots/")
     expect(nav.get_by_role("link", name="Bots")).to_have_attribute("aria-current", "page")
+    # and backtests
+    nav.get_by_role("link", name="Backtests").click()
+    expect(page).to_have_url(live_server.url + "/backtests/")
+    expect(nav.get_by_role("link", name="Backtests")).to_have_attribute("aria-current", "page")
     # and signing out returns to the visitor's view
     page.get_by_role("button", name="Sign out").click()
     expect(nav.get_by_role("link", name="Sign in")).to_be_visible()

@@ -1,10 +1,11 @@
 """The "new bot" form: the bot's fields, plus one field per parameter of every strategy.
 
-Parameter fields are named `<strategy>__<param>` (strategies share names like
-`stoploss_pct`); static/js/bots.js shows the chosen strategy's set and disables the others,
-and only the chosen strategy's fields are read. Each value goes through its `Param.clean`
-(all errors at once, typed values stored); `create_bot` then checks the whole bot, and
-`add_service_error` puts its `ApplicationError` on the field it names.
+`StrategyParamsForm` holds the strategy part (also the new-backtest form's): parameter
+fields are named `<strategy>__<param>` (strategies share names like `stoploss_pct`);
+static/js/bots.js shows the chosen strategy's set and disables the others, and only the
+chosen strategy's fields are read. Each value goes through its `Param.clean` (all errors at
+once, typed values stored); `create_bot` then checks the whole bot, and `add_service_error`
+puts its `ApplicationError` on the field it names.
 """
 
 from __future__ import annotations
@@ -102,12 +103,74 @@ class SymbolsField(forms.MultipleChoiceField):
         return True
 
 
-class BotForm(forms.Form):
-    name = forms.CharField(max_length=100)
+class StrategyParamsForm(forms.Form):
+    """A strategy select plus one field per parameter of every strategy; `clean` puts the
+    chosen strategy's typed parameters in `cleaned_data["params"]`."""
+
     strategy = forms.ChoiceField(
         choices=[(name, cls.title) for name, cls in STRATEGIES.items()],
         initial=next(iter(STRATEGIES)),
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, cls in STRATEGIES.items():
+            for param in cls.params:
+                self.fields[param_field_name(name, param.name)] = _param_field(param)
+
+    def strategy_fieldsets(self) -> list[dict[str, Any]]:
+        """Per strategy: its name, title, description, suggested timeframe and fields."""
+        return [
+            {
+                "name": name,
+                "title": cls.title,
+                "description": cls.description,
+                "timeframe": cls.timeframe,
+                "fields": [self[param_field_name(name, param.name)] for param in cls.params],
+            }
+            for name, cls in STRATEGIES.items()
+        ]
+
+    def selected_strategy(self) -> str:
+        value = self["strategy"].value()
+        return value if value in STRATEGIES else next(iter(STRATEGIES))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        strategy = cleaned.get("strategy")
+        if strategy in STRATEGIES:
+            cleaned["params"] = self._clean_params(strategy)
+        return cleaned
+
+    def _clean_params(self, strategy: str) -> dict[str, Any]:
+        """The strategy's parameters, typed; a blank one takes its default."""
+        params: dict[str, Any] = {}
+        for param in STRATEGIES[strategy].params:
+            field = param_field_name(strategy, param.name)
+            raw = self.cleaned_data.get(field)
+            if raw in (None, ""):
+                params[param.name] = param.default
+                continue
+            try:
+                params[param.name] = param.clean(raw)
+            except InvalidParameter as error:
+                self.add_error(field, error.message)
+        return params
+
+    def add_service_error(self, error: ApplicationError) -> None:
+        """The service's error on the field it names: a parameter's own field, another
+        field of the form, or the form as a whole."""
+        strategy = self.cleaned_data.get("strategy", "")
+        field = error.field
+        if strategy in STRATEGIES and field in {p.name for p in STRATEGIES[strategy].params}:
+            field = param_field_name(strategy, field)
+        self.add_error(field if field in self.fields else None, error.message)
+
+
+class BotForm(StrategyParamsForm):
+    field_order = ["name", "strategy"]
+
+    name = forms.CharField(max_length=100)
     account = forms.ChoiceField(label="Account")
     symbols = SymbolsField(
         label="Markets", help_text="Active markets of the account's exchange; pick one or more."
@@ -145,28 +208,8 @@ class BotForm(forms.Form):
         self.markets = markets
         self.fields["account"].choices = [(choice.key, choice.label) for choice in accounts]  # type: ignore[attr-defined]
         self.fields["symbols"].choices = sorted({(row.symbol, row.symbol) for row in markets})  # type: ignore[attr-defined]
-        for name, cls in STRATEGIES.items():
-            for param in cls.params:
-                self.fields[param_field_name(name, param.name)] = _param_field(param)
 
     # What the template needs to lay the form out.
-
-    def strategy_fieldsets(self) -> list[dict[str, Any]]:
-        """Per strategy: its name, title, description, suggested timeframe and fields."""
-        return [
-            {
-                "name": name,
-                "title": cls.title,
-                "description": cls.description,
-                "timeframe": cls.timeframe,
-                "fields": [self[param_field_name(name, param.name)] for param in cls.params],
-            }
-            for name, cls in STRATEGIES.items()
-        ]
-
-    def selected_strategy(self) -> str:
-        value = self["strategy"].value()
-        return value if value in STRATEGIES else next(iter(STRATEGIES))
 
     def market_groups(self) -> list[tuple[str, list[Market]]]:
         """The markets per exchange of the offered accounts (exchange order of the accounts)."""
@@ -182,10 +225,7 @@ class BotForm(forms.Form):
     # Parsing.
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        strategy = cleaned.get("strategy")
-        if strategy in STRATEGIES:
-            cleaned["params"] = self._clean_params(strategy)
+        cleaned = super().clean()
         choice = self.accounts.get(cleaned.get("account", ""))
         if (
             choice is not None
@@ -194,21 +234,6 @@ class BotForm(forms.Form):
         ):
             self.add_error("confirm_live", "Tick this to let a bot trade real money.")
         return cleaned
-
-    def _clean_params(self, strategy: str) -> dict[str, Any]:
-        """The strategy's parameters, typed; a blank one takes its default."""
-        params: dict[str, Any] = {}
-        for param in STRATEGIES[strategy].params:
-            field = param_field_name(strategy, param.name)
-            raw = self.cleaned_data.get(field)
-            if raw in (None, ""):
-                params[param.name] = param.default
-                continue
-            try:
-                params[param.name] = param.clean(raw)
-            except InvalidParameter as error:
-                self.add_error(field, error.message)
-        return params
 
     def bot_input(self) -> dict[str, Any]:
         """Keyword arguments of `create_bot` (besides the user)."""
@@ -222,12 +247,3 @@ class BotForm(forms.Form):
             "timeframe": data["timeframe"],
             "stake_amount": data["stake_amount"],
         }
-
-    def add_service_error(self, error: ApplicationError) -> None:
-        """The service's error on the field it names: a parameter's own field, a bot field,
-        or the form as a whole."""
-        strategy = self.cleaned_data.get("strategy", "")
-        field = error.field
-        if strategy in STRATEGIES and field in {p.name for p in STRATEGIES[strategy].params}:
-            field = param_field_name(strategy, field)
-        self.add_error(field if field in self.fields else None, error.message)

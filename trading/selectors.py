@@ -1,4 +1,5 @@
-"""Read queries of the trading app: markets, candles, connections, bots and their trades."""
+"""Read queries of the trading app: markets, candles, connections, bots and their trades,
+backtests."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, QuerySet
+from django.db.models.fields.json import KeyTransform
 
 from accounts.models import User
 from trading.exchanges.base import MarketInfo
 from trading.models import (
+    Backtest,
     Bot,
     BotDecision,
     Candle,
@@ -24,6 +27,7 @@ from trading.models import (
     Order,
 )
 from trading.symbols import normalise_symbol
+from trading.timeframes import TIMEFRAMES
 
 MAX_CANDLES = 1000
 
@@ -269,3 +273,66 @@ def bot_trades(*, bot: Bot) -> BotTrades:
         closed=closed[::-1],
         realised=dict(realised),
     )
+
+
+# Backtests: the stored candle series they can run on, the user's runs, one run.
+
+
+@dataclass(frozen=True)
+class StoredSeries:
+    """The stored candles of one (exchange, symbol, timeframe): what a backtest can run on."""
+
+    exchange: str
+    symbol: str
+    timeframe: str
+    first: datetime  # open time of the oldest candle
+    last: datetime  # open time of the newest candle
+    candles: int
+
+
+def stored_series() -> list[StoredSeries]:
+    """Every stored candle series with its range, in one grouped query (the unique index
+    on (exchange, symbol, timeframe, open_time) serves it); by exchange, timeframe length,
+    symbol."""
+    rows = (
+        Candle.objects.values("exchange", "symbol", "timeframe")
+        .annotate(first=Min("open_time"), last=Max("open_time"), candles=Count("pk"))
+        .order_by()
+    )
+    order = {timeframe: index for index, timeframe in enumerate(TIMEFRAMES)}
+    series = [StoredSeries(**row) for row in rows]
+    return sorted(
+        series,
+        key=lambda row: (row.exchange, order.get(row.timeframe, len(order)), row.symbol),
+    )
+
+
+def backtests_of(*, user: User) -> QuerySet[Backtest]:
+    """The user's runs, newest first, each with its report's `summary` (annotated) but not
+    the whole report (trades and curve can be large)."""
+    return (
+        Backtest.objects.filter(user=user)
+        .defer("result")
+        .annotate(summary=KeyTransform("summary", "result"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def own_backtest(*, user: User, backtest_id: int, report: bool = True) -> Backtest:
+    """One of the user's runs (with its report unless `report=False`);
+    Backtest.DoesNotExist for anyone else's (pages answer 404)."""
+    rows = Backtest.objects.filter(user=user) if report else backtests_of(user=user)
+    backtest = rows.filter(pk=backtest_id).first()
+    if backtest is None:
+        raise Backtest.DoesNotExist
+    return backtest
+
+
+def own_backtests(*, user: User, backtest_ids: Iterable[int]) -> list[Backtest]:
+    """The user's runs among `backtest_ids`, in the order asked, with their summaries;
+    Backtest.DoesNotExist when any of them is not the user's."""
+    wanted = list(dict.fromkeys(backtest_ids))
+    found = {row.pk: row for row in backtests_of(user=user).filter(pk__in=wanted)}
+    if len(found) != len(wanted):
+        raise Backtest.DoesNotExist
+    return [found[pk] for pk in wanted]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trading import bot_views, views
+from trading import backtest_views, bot_views, views
 
 app_name = "trading"
 
@@ -28,4 +28,23 @@ urlpatterns = [
     path("bots/<int:bot_id>/pause/", bot_views.bot_pause, name="bot_pause"),
     path("bots/<int:bot_id>/resume/", bot_views.bot_resume, name="bot_resume"),
     path("bots/<int:bot_id>/stop/", bot_views.bot_stop, name="bot_stop"),
+    path("backtests/", backtest_views.backtest_list, name="backtests"),
+    path("backtests/new/", backtest_views.backtest_new, name="backtest_new"),
+    path("backtests/compare/", backtest_views.backtest_compare, name="backtest_compare"),
+    path("backtests/<int:backtest_id>/", backtest_views.backtest_detail, name="backtest_detail"),
+    path(
+        "backtests/<int:backtest_id>/progress/",
+        backtest_views.backtest_progress,
+        name="backtest_progress",
+    ),
+    path(
+        "backtests/<int:backtest_id>/report.json",
+        backtest_views.backtest_report_json,
+        name="backtest_report_json",
+    ),
+    path(
+        "backtests/<int:backtest_id>/trades.csv",
+        backtest_views.backtest_trades_csv,
+        name="backtest_trades_csv",
+    ),
 ]
