@@ -368,6 +368,10 @@ RISK_MAX_OPEN_TRADES = env.int("RISK_MAX_OPEN_TRADES", default=5)
 RISK_MAX_TRADES_PER_DAY = env.int("RISK_MAX_TRADES_PER_DAY", default=50)
 RISK_MIN_CONFIDENCE = env.float("RISK_MIN_CONFIDENCE", default=75.0)
 RISK_MAX_POSITION_PCT = env.float("RISK_MAX_POSITION_PCT", default=50.0)
+# Protections: wait this many candles after an exit; pause entries after this many stop-losses
+# in 24 hours.
+RISK_COOLDOWN_CANDLES = env.int("RISK_COOLDOWN_CANDLES", default=0)
+RISK_MAX_STOPLOSSES_PER_DAY = env.int("RISK_MAX_STOPLOSSES_PER_DAY", default=3)
 
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"

@@ -23,7 +23,7 @@ from django.db.models import Max
 from cryptopulse.errors import ApplicationError
 
 # Each limit, and whether a tighter value is smaller (a cap) or larger (a floor).
-_FLOORS = frozenset({"min_confidence"})
+_FLOORS = frozenset({"min_confidence", "cooldown_candles"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,10 @@ class RiskLimits:
     max_trades_per_day: int
     min_confidence: float
     max_position_pct: float
+    # Protections: candles to wait after an exit before entering the same symbol again, and
+    # the most stop-loss exits in 24 hours before entries pause (the stoploss guard).
+    cooldown_candles: int
+    max_stoplosses_per_day: int
 
     def to_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -49,6 +53,8 @@ def platform_limits() -> RiskLimits:
         max_trades_per_day=settings.RISK_MAX_TRADES_PER_DAY,
         min_confidence=settings.RISK_MIN_CONFIDENCE,
         max_position_pct=settings.RISK_MAX_POSITION_PCT,
+        cooldown_candles=settings.RISK_COOLDOWN_CANDLES,
+        max_stoplosses_per_day=settings.RISK_MAX_STOPLOSSES_PER_DAY,
     )
 
 
@@ -97,6 +103,8 @@ class EntryContext:
     confidence: Decimal | None
     open_trades: int
     entries_today: int
+    candles_since_exit: int | None = None  # in this symbol; None: never exited
+    stoplosses_24h: int = 0
     equity: Decimal | None = None
     position_value: Decimal | None = None  # what the account already holds of the asset
     day_start_equity: Decimal | None = None
@@ -115,6 +123,14 @@ def entry_refusal(context: EntryContext) -> str | None:
     if context.entries_today >= limits.max_trades_per_day:
         most = limits.max_trades_per_day
         return f"{context.entries_today} entries today, the most allowed is {most}"
+    since = context.candles_since_exit
+    if since is not None and since < limits.cooldown_candles:
+        return f"cooling down: {since} of {limits.cooldown_candles} candles since the last exit"
+    if context.stoplosses_24h >= limits.max_stoplosses_per_day:
+        return (
+            f"stoploss guard: {context.stoplosses_24h} stop-losses in 24 hours, entries pause "
+            f"at {limits.max_stoplosses_per_day}"
+        )
     equity = context.equity
     if equity is None or equity <= 0:
         return None

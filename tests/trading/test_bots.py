@@ -355,3 +355,29 @@ def test_the_platform_halt_stops_every_bot_until_staff_lift_it(bot):
     assert [e.action for e in AuditEvent.objects.filter(action__startswith="trading.bots.halt")]
     assert AuditEvent.objects.filter(action="trading.bots.halted").count() == 1
     assert AuditEvent.objects.filter(action="trading.bots.halt_lifted").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_cooldown_after_an_exit_refuses_the_next_entry(simulated_markets):
+    account = open_account(user=UserFactory.create(), starting_balance=D("10000"))
+    cautious = create_bot(
+        user=account.user,
+        name="cautious",
+        strategy="sma_crossover",
+        params={"fast_period": 2, "slow_period": 3},
+        account=account,
+        symbols=["BTC/USDT"],
+        timeframe="1h",
+        stake_amount=D("100"),
+        risk_limits={"cooldown_candles": 5},
+    )
+    _candles([*FLAT, "110", "80", "80", "80", "120"])
+    tick_bot(bot_id=cautious.pk, now=_after(250))  # entered
+    tick_bot(bot_id=cautious.pk, now=_after(251))  # exited
+    tick_bot(bot_id=cautious.pk, now=_after(252))
+    tick_bot(bot_id=cautious.pk, now=_after(253))
+    (refused,) = tick_bot(bot_id=cautious.pk, now=_after(254))  # a new cross up, 2 candles on
+    assert (refused.action, refused.reason) == (
+        "refused",
+        "risk: cooling down: 2 of 5 candles since the last exit",
+    )

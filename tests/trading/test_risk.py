@@ -42,6 +42,12 @@ def test_an_entry_within_every_limit_goes_ahead():
         ({"confidence": D("74.9")}, "confidence 74.9 is below the minimum 75", "low confidence"),
         ({"open_trades": 5}, "5 trades are open, the most allowed is 5", "open trades"),
         ({"entries_today": 50}, "50 entries today, the most allowed is 50", "trades per day"),
+        (
+            {"limits": effective_limits({"cooldown_candles": 3}), "candles_since_exit": 2},
+            "cooling down: 2 of 3 candles since the last exit",
+            "cooldown",
+        ),
+        ({"stoplosses_24h": 3}, "stoploss guard: 3 stop-losses in 24 hours", "stoploss guard"),
         ({"stake": D("5000")}, "the trade risks 2.50 % of equity at its stoploss", "trade risk"),
         ({"stoploss": None, "stake": D("300")}, "without a stoploss", "no stoploss"),
         ({"position_value": D("4950")}, "the position would be 50.5 % of equity", "position"),
@@ -57,6 +63,12 @@ def test_each_rule_refuses_with_its_reason(changes, reason, _case):
     refusal = entry_refusal(_context(**changes))
     assert refusal is not None
     assert reason in refusal
+
+
+def test_a_cooldown_that_has_passed_lets_the_entry_through():
+    limits = effective_limits({"cooldown_candles": 3})
+    assert entry_refusal(_context(limits=limits, candles_since_exit=3)) is None
+    assert entry_refusal(_context(limits=limits, candles_since_exit=None)) is None
 
 
 def test_without_equity_only_the_counting_rules_apply():

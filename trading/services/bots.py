@@ -20,7 +20,7 @@ import hashlib
 import logging
 import math
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -401,6 +401,19 @@ def _risk_refusal(
     entries_today = BotDecision.objects.filter(
         bot=bot, action=DecisionAction.ENTER, candle_time__gte=day_start
     ).count()
+    last_exit = (
+        BotDecision.objects.filter(bot=bot, symbol=market.symbol, action=DecisionAction.EXIT)
+        .order_by("-candle_time")
+        .values_list("candle_time", flat=True)
+        .first()
+    )
+    step = timeframe_length(bot.timeframe)
+    stoplosses = BotDecision.objects.filter(
+        bot=bot,
+        action=DecisionAction.EXIT,
+        reason="stop_loss",
+        candle_time__gt=candle_time - timedelta(days=1),
+    ).count()
     context = EntryContext(
         limits=effective_limits(bot.risk_limits),
         stake=bot.stake_amount,
@@ -408,6 +421,8 @@ def _risk_refusal(
         confidence=signal.confidence,
         open_trades=open_trades,
         entries_today=entries_today,
+        candles_since_exit=None if last_exit is None else int((candle_time - last_exit) / step) - 1,
+        stoplosses_24h=stoplosses,
     )
     if bot.paper_account is not None:
         equity, held, day_equity, peak = paper_equity_figures(
