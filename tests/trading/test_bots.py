@@ -381,3 +381,37 @@ def test_a_cooldown_after_an_exit_refuses_the_next_entry(simulated_markets):
         "refused",
         "risk: cooling down: 2 of 5 candles since the last exit",
     )
+
+
+@pytest.mark.django_db
+def test_a_trailing_stop_follows_the_peak_and_exits_below_it(simulated_markets):
+    # given: a crossover bot with a 5 % trailing stop that entered at the live price P
+    account = open_account(user=UserFactory.create(), starting_balance=D("10000"))
+    trailing = create_bot(
+        user=account.user,
+        name="trail",
+        strategy="sma_crossover",
+        params={"fast_period": 2, "slow_period": 3, "stoploss_pct": 5, "trailing_stop": True},
+        account=account,
+        symbols=["BTC/USDT"],
+        timeframe="1h",
+        stake_amount=D("100"),
+    )
+    _candles([*FLAT, "110", "1", "1"])
+    (entered,) = tick_bot(bot_id=trailing.pk, now=_after(250))
+    paid = _order(entered).average_price
+    assert paid is not None
+
+    def shape(n: int, low: str, high: str, close: str) -> None:
+        Candle.objects.filter(open_time=T0 + n * HOUR).update(
+            low=paid * D(low), high=paid * D(high), open=paid * D(close), close=paid * D(close)
+        )
+
+    # when: the price rises 10 %, then falls to 4.6 % above the entry (below peak - 5 %)
+    shape(251, "1.05", "1.10", "1.07")
+    (held,) = tick_bot(bot_id=trailing.pk, now=_after(251))
+    shape(252, "1.044", "1.08", "1.07")
+    (exited,) = tick_bot(bot_id=trailing.pk, now=_after(252))
+    # then: not the initial stop (5 % below the entry), the trailing one (5 % below the peak)
+    assert held.action == "hold"
+    assert (exited.action, exited.reason) == ("exit", "trailing_stop_loss")

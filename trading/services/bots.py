@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -59,6 +59,7 @@ from trading.risk import (
 from trading.selectors import default_exchange, market_info_of
 from trading.services.candles import fetch_candles
 from trading.services.orders import TradingAccount, place_order
+from trading.strategies.base import ExitRules
 from trading.strategies.candles import candles_from_rows
 from trading.strategies.registry import get_strategy
 from trading.strategies.signals import evaluate
@@ -440,7 +441,7 @@ def _risk_refusal(
 
 def _exit_reason(bot: Bot, entry: BotDecision, candle_time: datetime, signal: Signal) -> str | None:
     """Why the open trade exits on this candle, in the backtester's order: exit signal,
-    stoploss, ROI table, take-profit (the trailing stop is the backtester's alone for now).
+    stoploss, ROI table, take-profit, trailing stop.
 
     The candle's low and high are compared with the entry price; the exit itself is a
     market order at the tick, after the candle closed (a bot cannot fill in the past).
@@ -465,7 +466,38 @@ def _exit_reason(bot: Bot, entry: BotDecision, candle_time: datetime, signal: Si
         return "roi"
     if rules.take_profit is not None and high >= opened * (1 + rules.take_profit):
         return "take_profit"
+    if rules.trailing_stop and rules.stoploss is not None:
+        stop = _trailing_stop(bot, entry, candle_time, opened, rules)
+        if low <= stop:
+            return "trailing_stop_loss"
     return None
+
+
+def _trailing_stop(
+    bot: Bot, entry: BotDecision, candle_time: datetime, opened: float, rules: ExitRules
+) -> float:
+    """The trailing stop before this candle: below the highest high since the entry.
+
+    It trails `stoploss` below the peak, or `trailing_stop_positive` once the peak is more
+    than `trailing_stop_positive_offset` above the entry (freqtrade's rules). The peak is
+    taken over the candles before this one; this candle's low is then checked against it.
+    """
+    peak_row = Candle.objects.filter(
+        exchange=bot.exchange,
+        symbol=entry.symbol,
+        timeframe=bot.timeframe,
+        open_time__gt=entry.candle_time,
+        open_time__lt=candle_time,
+    ).aggregate(peak=Max("high"))["peak"]
+    peak = max(opened, float(peak_row)) if peak_row is not None else opened
+    stoploss = rules.stoploss if rules.stoploss is not None else -1.0
+    distance = stoploss
+    offset_reached = peak > opened * (1 + rules.trailing_stop_positive_offset)
+    if rules.trailing_stop_positive is not None and offset_reached:
+        distance = -rules.trailing_stop_positive
+    elif rules.trailing_only_offset_is_reached:
+        return opened * (1 + stoploss)
+    return max(opened * (1 + stoploss), peak * (1 + distance))
 
 
 def _act(
