@@ -372,6 +372,10 @@ RISK_MAX_POSITION_PCT = env.float("RISK_MAX_POSITION_PCT", default=50.0)
 # in 24 hours.
 RISK_COOLDOWN_CANDLES = env.int("RISK_COOLDOWN_CANDLES", default=0)
 RISK_MAX_STOPLOSSES_PER_DAY = env.int("RISK_MAX_STOPLOSSES_PER_DAY", default=3)
+# The circuit breaker (trading/circuit.py): this many venue failures in a row pause orders on
+# that exchange connection for this many minutes.
+RISK_BREAKER_FAILURES = env.int("RISK_BREAKER_FAILURES", default=3)
+RISK_BREAKER_MINUTES = env.int("RISK_BREAKER_MINUTES", default=60)
 
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"

@@ -192,3 +192,27 @@ def test_an_order_that_never_reached_the_exchange_is_rejected_after_a_while(
         "rejected",
         "The order never reached the exchange.",
     )
+
+
+def test_three_failures_in_a_row_open_the_circuit_breaker_for_an_hour(
+    connected, simulated_markets, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from trading.circuit import check_breaker
+
+    # given: the exchange fails every order three times over
+    _user, connection, api = connected
+    settings.VENUE_MAX_RETRIES = 1
+    simulated_markets.faults.http_error("/api/v3/order", method="POST", times=3)
+    codes = [api.post("/api/v1/orders", _order(connection)).json()["code"] for _ in range(3)]
+    assert codes == ["exchange_unavailable"] * 3
+    # when: a fourth order
+    answer = api.post("/api/v1/orders", _order(connection))
+    # then: refused at once, nothing saved or sent, until the hour has passed
+    assert answer.status_code == 503
+    assert answer.json()["code"] == "circuit_open"
+    assert Order.objects.count() == 3
+    check_breaker(connection_id=connection.pk, now=timezone.now() + timedelta(minutes=61))

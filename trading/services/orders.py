@@ -31,6 +31,7 @@ from accounts.models import ApiKey, User
 from compliance.audit import AuditAction, record
 from cryptopulse.errors import ApplicationError
 from papertrading.models import PaperAccount
+from trading.circuit import check_breaker, record_failure, record_success
 from trading.exchanges.base import (
     MarketInfo,
     OrderRequest,
@@ -262,6 +263,7 @@ def _place_on_exchange(
             "Exchange orders take the amount in the base asset.",
             "quote_amount",
         )
+    check_breaker(connection_id=connection.pk)  # before anything is sent to a failing venue
     venue = venue or venue_for(connection)
     try:
         market = venue.market(normalise_symbol(symbol))
@@ -281,17 +283,20 @@ def _place_on_exchange(
     try:
         ack = venue.create_order(_request(order))
     except OrderRejected as error:
+        record_success(connection_id=connection.pk)  # it answered: the venue works
         _reject(order, error.reason)
         raise OrderRefused(
             error.code, f"{connection.exchange} refused the order: {error.reason}"
         ) from error
     except VenueError as error:
+        record_failure(connection_id=connection.pk)
         raise ApplicationError(
             "exchange_unavailable",
             f"{connection.exchange} did not answer ({error}). Order #{order.pk} is saved; "
             "it is checked against the exchange within a minute.",
             status=503,
         ) from error
+    record_success(connection_id=connection.pk)
     with transaction.atomic(durable=True):
         order = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
         apply_ack(order=order, ack=ack)
