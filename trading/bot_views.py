@@ -32,6 +32,7 @@ from trading.selectors import (
     open_trade_counts,
     own_bot,
 )
+from trading.services.backtests import backtest_bot
 from trading.services.bots import create_bot, pause_all_bots, set_bot_status
 from trading.strategies.registry import STRATEGIES, describe
 
@@ -239,3 +240,17 @@ def bot_pause_all(request: HttpRequest) -> HttpResponse:
         return redirect("trading:bots")
     running = [bot for bot in bots_of(user=user) if bot.status == BotStatus.RUNNING]
     return render(request, "trading/bots_pause_all_confirm.html", {"running": running})
+
+
+@login_required
+@require_POST
+def bot_backtest(request: HttpRequest, bot_id: int) -> HttpResponse:
+    """Queue a backtest of the bot as configured, since it was created; show its run."""
+    bot = _own_bot(request, bot_id)
+    try:
+        run = backtest_bot(user=_user(request), bot_id=bot.pk)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("trading:bot_detail", bot_id=bot.pk)
+    messages.success(request, f"Backtest of {bot.name} queued.")
+    return redirect("trading:backtest_detail", backtest_id=run.pk)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("bots/<int:bot_id>/pause/", bot_views.bot_pause, name="bot_pause"),
     path("bots/<int:bot_id>/resume/", bot_views.bot_resume, name="bot_resume"),
     path("bots/<int:bot_id>/stop/", bot_views.bot_stop, name="bot_stop"),
+    path("bots/<int:bot_id>/backtest/", bot_views.bot_backtest, name="bot_backtest"),
     path("backtests/", backtest_views.backtest_list, name="backtests"),
     path("backtests/new/", backtest_views.backtest_new, name="backtest_new"),
     path("backtests/compare/", backtest_views.backtest_compare, name="backtest_compare"),

@@ -704,3 +704,42 @@ def test_the_form_follows_the_strategy_and_account_in_the_browser(
         "5m",
         {"step_pct": 2.0, "stoploss_pct": 10.0},
     )
+
+
+def test_the_bot_page_queues_a_backtest_of_the_bot_or_says_why_not(simulated_markets, client):
+    from trading.models import Backtest
+
+    user = UserFactory.create()
+    client.force_login(user)
+    account = open_account(user=user)
+    bot = create_bot(
+        user=user,
+        name="b",
+        strategy="dca",
+        params={},
+        account=account,
+        symbols=["BTC/USDT"],
+        timeframe="1h",
+        stake_amount=D("100"),
+    )
+    # without stored candles since the bot started: the reason, no run
+    refused = client.post(f"/bots/{bot.pk}/backtest/", follow=True)
+    assert "No stored 1h candles" in refused.content.decode()
+    assert not Backtest.objects.exists()
+    # with them: a queued run of the same strategy, and its page
+    Candle.objects.create(
+        exchange="simulated",
+        symbol="BTC/USDT",
+        timeframe="1h",
+        open_time=bot.created_at + timedelta(hours=1),
+        open=D(1),
+        high=D(1),
+        low=D(1),
+        close=D(1),
+        volume=D(1),
+    )
+    queued = client.post(f"/bots/{bot.pk}/backtest/")
+    run = Backtest.objects.get()
+    assert queued.status_code == 302
+    assert queued["Location"] == f"/backtests/{run.pk}/"
+    assert (run.strategy, run.symbols) == ("dca", ["BTC/USDT"])

@@ -83,3 +83,44 @@ def test_another_users_bots_are_404(api):
     assert other.get("/api/v1/bots").json() == []
     assert Bot.objects.get(pk=created["id"]).status == "running"
     assert Decimal(api.get("/api/v1/bots").json()[0]["stake_amount"]) == 100
+
+
+def test_a_bot_is_backtested_as_configured(api):
+    from datetime import UTC, datetime, timedelta
+
+    from trading.models import Candle
+    from trading.services.backtests import run_stored_backtest
+
+    # given: a bot and stored candles
+    body = api.post("/api/v1/bots", _bot(params={"fast_period": 3, "slow_period": 8})).json()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    Candle.objects.bulk_create(
+        Candle(
+            exchange="simulated",
+            symbol="BTC/USDT",
+            timeframe="1h",
+            open_time=t0 + timedelta(hours=n),
+            open=Decimal(100 + n % 7),
+            high=Decimal(101 + n % 7),
+            low=Decimal(99 + n % 7),
+            close=Decimal(100 + n % 7),
+            volume=Decimal(1),
+        )
+        for n in range(300)
+    )
+    # when
+    queued = api.post(f"/api/v1/bots/{body['id']}/backtest", {"start": "2026-01-01T00:00:00Z"})
+    # then
+    assert queued.status_code == 202, queued.json()
+    run = queued.json()
+    assert (run["strategy"], run["symbols"], run["timeframe"]) == (
+        "sma_crossover",
+        ["BTC/USDT"],
+        "1h",
+    )
+    assert run["params"]["fast_period"] == 3
+    assert run["config"]["stake"] == 100.0
+    assert run_stored_backtest(backtest_id=run["id"]).status == "done"
+    other = APIClient()
+    other.force_authenticate(UserFactory.create())
+    assert other.post(f"/api/v1/bots/{body['id']}/backtest", {}).status_code == 404

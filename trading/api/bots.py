@@ -13,10 +13,12 @@ from rest_framework.views import APIView
 from cryptopulse.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from papertrading.models import PaperAccount
 from papertrading.services import default_account, own_account
+from trading.api.backtests import BacktestOutput
 from trading.api.orders import amount_field
 from trading.models import Bot, BotDecision, BotStatus, ExchangeConnection
 from trading.selectors import connections_of
 from trading.services import bots
+from trading.services.backtests import backtest_bot
 from trading.services.orders import TradingAccount
 from trading.strategies.registry import STRATEGIES, describe
 from trading.timeframes import TIMEFRAMES
@@ -184,3 +186,23 @@ def _status_view(target: BotStatus, operation: str) -> type[APIView]:
 BotPauseView = _status_view(BotStatus.PAUSED, "bots_pause")
 BotResumeView = _status_view(BotStatus.RUNNING, "bots_resume")
 BotStopView = _status_view(BotStatus.STOPPED, "bots_stop")
+
+
+class BotBacktestInput(serializers.Serializer):
+    start = serializers.DateTimeField(required=False, help_text="default: when the bot was created")
+    end = serializers.DateTimeField(required=False)
+    wallet = serializers.FloatField(required=False, min_value=0.00000001, default=10_000.0)
+
+
+class BotBacktestView(APIView):
+    """Backtest the bot as configured over a period (202; the run is at /backtests/<id>)."""
+
+    @extend_schema(
+        request=BotBacktestInput, responses={202: BacktestOutput}, operation_id="bots_backtest"
+    )
+    def post(self, request: Request, bot_id: int) -> Response:
+        _own_bot(request, bot_id)
+        data = BotBacktestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        run = backtest_bot(user=request.user, bot_id=bot_id, **data.validated_data)  # type: ignore[arg-type]
+        return Response(BacktestOutput(run).data, status=status.HTTP_202_ACCEPTED)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("bots/<int:bot_id>/pause", bots.BotPauseView.as_view(), name="api-bot-pause"),
     path("bots/<int:bot_id>/resume", bots.BotResumeView.as_view(), name="api-bot-resume"),
     path("bots/<int:bot_id>/stop", bots.BotStopView.as_view(), name="api-bot-stop"),
+    path("bots/<int:bot_id>/backtest", bots.BotBacktestView.as_view(), name="api-bot-backtest"),
     path("orders", order_views.OrderListView.as_view(), name="api-orders"),
     path("orders/<int:order_id>", order_views.OrderDetailView.as_view(), name="api-order-detail"),
     path("market-data/ticker/<str:symbol>", views.TickerView.as_view(), name="api-ticker"),

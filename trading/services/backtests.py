@@ -21,6 +21,7 @@ from cryptopulse.errors import ApplicationError
 from trading.backtest import BacktestConfig, run_backtest
 from trading.backtest.data import fill_gaps, load_stored
 from trading.models import Backtest, BacktestStatus, Candle
+from trading.risk import effective_limits
 from trading.selectors import default_exchange
 from trading.strategies.registry import get_strategy
 from trading.symbols import normalise_symbol
@@ -144,3 +145,36 @@ def _finish(
     backtest.finished_at = timezone.now()
     backtest.save(update_fields=["status", "result", "error", "progress", "finished_at"])
     return backtest
+
+
+def backtest_bot(
+    *,
+    user: User,
+    bot_id: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    wallet: float = 10_000.0,
+) -> Backtest:
+    """Queue a backtest of one of the user's bots as it is configured: its strategy,
+    parameters, symbols, timeframe, stake and exchange, over `start`..`end` (default: since
+    the bot was created), so its live or paper results can be set beside the backtest's."""
+    from trading.models import Bot
+
+    bot = Bot.objects.filter(user=user, pk=bot_id).first()
+    if bot is None:
+        raise Bot.DoesNotExist
+    return start_backtest(
+        user=user,
+        strategy=bot.strategy,
+        params=bot.params,
+        symbols=list(bot.symbols),
+        timeframe=bot.timeframe,
+        exchange=bot.exchange,
+        start=start or bot.created_at,
+        end=end,
+        settings={
+            "wallet": wallet,
+            "stake": float(bot.stake_amount),
+            "max_open_trades": effective_limits(bot.risk_limits).max_open_trades,
+        },
+    )
