@@ -73,6 +73,8 @@ class AuditAction(models.TextChoices):
     ORDER_TRIGGERED = "trading.order.triggered", "Stop order triggered"
     ORDER_CANCELLED = "trading.order.cancelled", "Order cancelled"
     ORDER_REJECTED = "trading.order.rejected", "Order rejected by the exchange"
+    ORDER_REFUSED = "trading.order.refused", "Order refused by the risk policy"
+    RISK_LIMITS_CHANGED = "trading.risk_limits.changed", "Own risk limits changed"
     BOT_CREATED = "trading.bot.created", "Bot created"
     BOT_PAUSED = "trading.bot.paused", "Bot paused"
     BOT_RESUMED = "trading.bot.resumed", "Bot resumed"

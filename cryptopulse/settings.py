@@ -360,7 +360,8 @@ PAPER_BASE_CURRENCY = env.str("PAPER_BASE_CURRENCY", default="USDT")
 # How old an order book a paper market order may fill against (seconds, shared cache).
 PAPER_BOOK_MAX_AGE_S = env.int("PAPER_BOOK_MAX_AGE_S", default=1)
 
-# --- Risk: platform caps on bot entries; bots may only tighten them (trading/risk.py) ------
+# --- Risk: platform caps on every order and bot entry (docs/risk.md, trading/risk.py) -------
+# Users and bots may only tighten them.
 RISK_MAX_TRADE_RISK_PCT = env.float("RISK_MAX_TRADE_RISK_PCT", default=2.0)
 RISK_MAX_DAILY_LOSS_PCT = env.float("RISK_MAX_DAILY_LOSS_PCT", default=5.0)
 RISK_MAX_DRAWDOWN_PCT = env.float("RISK_MAX_DRAWDOWN_PCT", default=10.0)
@@ -372,6 +373,8 @@ RISK_MAX_POSITION_PCT = env.float("RISK_MAX_POSITION_PCT", default=50.0)
 # in 24 hours.
 RISK_COOLDOWN_CANDLES = env.int("RISK_COOLDOWN_CANDLES", default=0)
 RISK_MAX_STOPLOSSES_PER_DAY = env.int("RISK_MAX_STOPLOSSES_PER_DAY", default=3)
+# The most leverage an order may take, for margin markets later: spot orders take none (1).
+RISK_MAX_LEVERAGE = env.str("RISK_MAX_LEVERAGE", default="10")
 # The circuit breaker (trading/circuit.py): this many venue failures in a row pause orders on
 # that exchange connection for this many minutes.
 RISK_BREAKER_FAILURES = env.int("RISK_BREAKER_FAILURES", default=3)
@@ -429,6 +432,7 @@ CELERY_TASK_ROUTES = {
     "trading.tick_bot": {"queue": "bots"},
     "trading.run_due_bots": {"queue": "bots"},
     "trading.run_backtest": {"queue": "bots"},
+    "trading.replay_bot": {"queue": "bots"},
     "compliance.screen_*": {"queue": "screening"},
     "compliance.rescreen_*": {"queue": "screening"},
     "*.generate_report*": {"queue": "reports"},

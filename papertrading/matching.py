@@ -159,17 +159,40 @@ def step_replay(*, user: User, account_id: int, steps: int = 1) -> ReplayStep:
         raise ApplicationError("not_replay", "This account trades on live prices.")
     moved = changed = 0
     for _ in range(steps):
-        cursor = next_cursor(account)
-        if cursor is None:
-            break
-        account.replay_cursor = cursor
-        account.save(update_fields=["replay_cursor"])
+        if account.replay_at_open:  # complete the candle that has only opened
+            account.replay_at_open = False
+            account.save(update_fields=["replay_at_open"])
+        else:
+            cursor = next_cursor(account)
+            if cursor is None:
+                break
+            account.replay_cursor = cursor
+            account.save(update_fields=["replay_cursor"])
         moved += 1
         changed += _match_replay_orders(account)
     if moved:
         now = PaperVenue(account).now()
         take_snapshot(account=account, reason=SnapshotReason.REPLAY, now=now, prices={})
     return ReplayStep(account, moved, changed, finished=next_cursor(account) is None)
+
+
+@transaction.atomic(durable=True)
+def open_next_candle(*, user: User, account_id: int) -> bool:
+    """Move a replay account to the open of its next candle (papertrading.replay): orders
+    placed now fill at that open; `step_replay` completes the candle. False at the end."""
+    from papertrading.services import own_account
+
+    account = lock_account(own_account(user=user, account_id=account_id).pk)
+    if account.price_source != PriceSource.REPLAY:
+        raise ApplicationError("not_replay", "This account trades on live prices.")
+    if account.replay_at_open:
+        return True  # already there
+    cursor = next_cursor(account)
+    if cursor is None:
+        return False
+    account.replay_cursor, account.replay_at_open = cursor, True
+    account.save(update_fields=["replay_cursor", "replay_at_open"])
+    return True
 
 
 def _match_replay_orders(account: PaperAccount) -> int:

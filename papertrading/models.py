@@ -30,6 +30,8 @@ class PaperAccount(models.Model):
     With `price_source = replay` the account trades on stored candles instead of live prices:
     `replay_cursor` is the open time of the candle whose close is "now" for this account,
     stepped forward by `papertrading.replay.step_replay` (one `replay_timeframe` at a time).
+    `replay_at_open` stops the clock at that candle's open instead, before the rest of it is
+    known: a bot replaying the candles sends its orders then (papertrading.replay).
     """
 
     user = models.ForeignKey(
@@ -48,6 +50,7 @@ class PaperAccount(models.Model):
     replay_start = models.DateTimeField(null=True, blank=True)
     replay_end = models.DateTimeField(null=True, blank=True)
     replay_cursor = models.DateTimeField(null=True, blank=True)
+    replay_at_open = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("user", "name")

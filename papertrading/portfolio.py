@@ -106,7 +106,7 @@ def current_prices(*, account: PaperAccount, assets: Iterable[str]) -> dict[str,
             symbol__in=list(symbols.values()),
             timeframe=account.replay_timeframe,
             open_time=account.replay_cursor,
-        ).values_list("symbol", "close")
+        ).values_list("symbol", "open" if account.replay_at_open else "close")
         closes = dict(rows)
         for asset, symbol in symbols.items():
             if symbol in closes:

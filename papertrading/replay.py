@@ -7,11 +7,18 @@ book is one level at that close on each side with the candle's volume as depth, 
 end at the cursor. `step_replay` moves the cursor one candle on; resting orders are then
 matched against the new candle's low, high and close (papertrading.matching), exactly as a
 backtest over the same candles sees them.
+
+A bot replaying the candles needs one more moment: the next candle's open, when its market
+orders for the candle that just closed fill (the backtest fills them there too). With
+`replay_at_open` the clock stands at the cursor candle's open: the price is its open, and
+the candles end before it. `open_next_candle` moves there; `step_replay` then completes the
+candle (its low, high and close become known and resting orders are matched).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -40,8 +47,14 @@ class ReplayPrices:
         self.cursor: datetime = account.replay_cursor
 
     def now(self) -> datetime:
-        """The account's clock: the close of the cursor candle."""
+        """The account's clock: the close of the cursor candle (or its open, at the open)."""
+        if self.account.replay_at_open:
+            return self.cursor
         return self.cursor + TIMEFRAMES[self.account.replay_timeframe]
+
+    def price(self, row: Candle) -> Decimal:
+        """The cursor candle's price now: its open at the open, else its close."""
+        return row.open if self.account.replay_at_open else row.close
 
     def candle(self, symbol: str) -> Candle:
         row = Candle.objects.filter(
@@ -56,13 +69,15 @@ class ReplayPrices:
 
     def fetch_ticker(self, symbol: str) -> base.Ticker:
         row = self.candle(symbol)
+        price = self.price(row)
+        at_open = self.account.replay_at_open
         return base.Ticker(
             symbol=symbol,
-            last=row.close,
-            bid=row.close,
-            ask=row.close,
-            high=row.high,
-            low=row.low,
+            last=price,
+            bid=price,
+            ask=price,
+            high=price if at_open else row.high,
+            low=price if at_open else row.low,
             open=row.open,
             base_volume=row.volume,
             quote_volume=None,
@@ -81,7 +96,7 @@ class ReplayPrices:
 
     def fetch_order_book(self, symbol: str, *, limit: int = 20) -> base.OrderBook:
         row = self.candle(symbol)
-        level = ((row.close, row.volume),)
+        level = ((self.price(row), row.volume),)
         return base.OrderBook(symbol=symbol, bids=level, asks=level, timestamp=self.now())
 
     def fetch_ohlcv(
@@ -92,9 +107,11 @@ class ReplayPrices:
         since: datetime | None = None,
         limit: int | None = None,
     ) -> list[base.Candle]:
-        rows = Candle.objects.filter(
-            exchange=self.exchange, symbol=symbol, timeframe=timeframe, open_time__lte=self.cursor
-        )
+        rows = Candle.objects.filter(exchange=self.exchange, symbol=symbol, timeframe=timeframe)
+        if self.account.replay_at_open:  # the cursor candle has only just opened
+            rows = rows.filter(open_time__lt=self.cursor)
+        else:
+            rows = rows.filter(open_time__lte=self.cursor)
         if since is not None:
             rows = rows.filter(open_time__gte=since)
         newest = list(rows.order_by("-open_time")[: limit or 500])
@@ -159,6 +176,7 @@ def start_replay(
     account.replay_timeframe = timeframe
     account.replay_start, account.replay_end = start, end
     account.replay_cursor = _first_candle(timeframe, start, end)
+    account.replay_at_open = False
     account.save(
         update_fields=[
             "price_source",
@@ -166,6 +184,7 @@ def start_replay(
             "replay_start",
             "replay_end",
             "replay_cursor",
+            "replay_at_open",
         ]
     )
     record(

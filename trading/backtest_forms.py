@@ -21,7 +21,18 @@ from trading.selectors import StoredSeries
 from trading.strategies.registry import STRATEGIES
 from trading.timeframes import TIMEFRAMES
 
-SETTINGS = ("wallet", "stake", "stake_mode", "max_open_trades", "fee", "slippage", "min_confidence")
+SETTINGS = (
+    "wallet",
+    "stake",
+    "stake_mode",
+    "max_open_trades",
+    "fee",
+    "slippage",
+    "min_confidence",
+    "exit_fill",
+    "cooldown_candles",
+    "max_stoplosses_per_day",
+)
 _DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
@@ -89,6 +100,31 @@ class BacktestForm(StrategyParamsForm):
         help_text="Blank: every entry signal. 0 to 100, for strategies that rate signals.",
         widget=_number(),
     )
+    exit_fill = forms.ChoiceField(
+        label="Stops and ROI fill",
+        required=False,
+        choices=[
+            ("rule", "within the candle, at the rule's price"),
+            ("next_open", "at the next open, as a bot's market order"),
+        ],
+        initial="rule",
+    )
+    cooldown_candles = forms.IntegerField(
+        label="Cooldown",
+        required=False,
+        initial=0,
+        min_value=0,
+        help_text="Candles after an exit before the pair may enter again.",
+        widget=_number(),
+    )
+    max_stoplosses_per_day = forms.IntegerField(
+        label="Stoploss guard",
+        required=False,
+        initial=-1,
+        min_value=-1,
+        help_text="Stop-losses in 24 hours that pause entries; -1: off.",
+        widget=_number(),
+    )
 
     def __init__(
         self,
@@ -119,6 +155,9 @@ class BacktestForm(StrategyParamsForm):
 
     def selected_symbols(self) -> list[str]:
         return [str(value) for value in self["symbols"].value() or []]
+
+    def clean_exit_fill(self) -> str | None:
+        return self.cleaned_data.get("exit_fill") or None  # blank: the engine's default
 
     def period_fields(self) -> list[forms.BoundField]:
         return [self["start"], self["end"]]

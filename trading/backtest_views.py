@@ -79,6 +79,7 @@ DETAILS = (
     Figure("avg_duration_s", "Mean trade duration", "duration"),
     Figure("rejected_no_slot", "Entries refused: no slot", "count"),
     Figure("rejected_no_funds", "Entries refused: no funds", "count"),
+    Figure("rejected_by_risk", "Entries refused: risk limits", "count"),
     Figure("start", "Period from", "moment"),
     Figure("end", "Period to", "moment"),
     Figure("days", "Days", "ratio"),

@@ -32,11 +32,13 @@ from trading.selectors import (
     open_trade_counts,
     own_bot,
 )
+from trading.services import bot_results
 from trading.services.backtests import backtest_bot
 from trading.services.bots import create_bot, pause_all_bots, set_bot_status
 from trading.strategies.registry import STRATEGIES, describe
 
 DECISIONS_PER_PAGE = 50
+TRADES_PER_PAGE = 50
 
 
 def _user(request: HttpRequest) -> User:
@@ -150,7 +152,9 @@ def bot_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def bot_detail(request: HttpRequest, bot_id: int) -> HttpResponse:
-    """Status, strategy and parameters, open trades, realised P&L and the decision log."""
+    """Status, strategy and parameters, open trades, realised P&L, the strategy's results
+    beside its backtest and its bots in the other modes, the round trips and the decision
+    log. Its queries do not grow with the number of decisions or trades."""
     bot = _own_bot(request, bot_id)
     page = Paginator(bot_decisions(bot=bot), DECISIONS_PER_PAGE).get_page(request.GET.get("page"))
     strategy_cls = STRATEGIES.get(bot.strategy)
@@ -160,6 +164,7 @@ def bot_detail(request: HttpRequest, bot_id: int) -> HttpResponse:
         else []
     )
     trades = bot_trades(bot=bot)
+    round_trips = bot_results.bot_trades(bot)[::-1]  # newest first, like the decision log
     return render(
         request,
         "trading/bot_detail.html",
@@ -170,6 +175,10 @@ def bot_detail(request: HttpRequest, bot_id: int) -> HttpResponse:
             "params": params,
             "page": page,
             "trades": trades,
+            "comparison": bot_results.bot_comparison(bot),
+            "trade_page": Paginator(round_trips, TRADES_PER_PAGE).get_page(
+                request.GET.get("trades_page")
+            ),
         },
     )
 

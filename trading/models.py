@@ -373,6 +373,11 @@ class Backtest(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="backtests"
     )
+    # The bot this run backtests as configured (`backtest_bot`), for its page's comparison;
+    # the run outlives the bot.
+    bot = models.ForeignKey(
+        Bot, on_delete=models.SET_NULL, null=True, blank=True, related_name="backtests"
+    )
     strategy = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)
     exchange = models.CharField(max_length=32)
@@ -431,3 +436,18 @@ class BotHalt(models.Model):
 
     def __str__(self) -> str:
         return f"Bot halt: {self.reason}" + ("" if self.active else " (lifted)")
+
+
+class RiskProfile(models.Model):
+    """A user's own risk limits (`trading.risk.RiskLimits` names), each at most as loose as the
+    platform's: `trading.services.risk_limits.set_user_limits` checks them when they are set,
+    and every order of the user is judged by the tighter of the two (docs/risk.md)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk_profile"
+    )
+    limits = models.JSONField(default=dict, blank=True)  # name -> number; absent: platform's
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Risk limits of user {self.user_id}"

@@ -101,6 +101,16 @@ def tick_bot_task(bot_id: int) -> list[str]:
     return [f"{d.symbol}: {d.action}" for d in tick_bot(bot_id=bot_id)]
 
 
+@shared_task(name="trading.replay_bot", acks_late=True, soft_time_limit=3600, time_limit=3700)
+def replay_bot_task(user_id: int, bot_id: int, steps: int) -> str:
+    """A bot replaying its replay paper account's candles (queue `bots`)."""
+    from accounts.models import User
+    from trading.services.bot_replay import replay_bot
+
+    replay = replay_bot(user=User.objects.get(pk=user_id), bot_id=bot_id, steps=steps)
+    return f"{replay.candles} candles, {replay.decisions} decisions"
+
+
 @shared_task(name="trading.run_backtest", acks_late=True, soft_time_limit=1800, time_limit=1900)
 def run_backtest_task(backtest_id: int) -> str:
     """One queued backtest (queue `bots`); a second delivery finds it claimed and returns."""

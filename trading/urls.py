@@ -20,6 +20,7 @@ urlpatterns = [
         views.connection_order_cancel,
         name="connection_order_cancel",
     ),
+    path("risk-limits/", views.risk_limits_update, name="risk_limits"),
     path("strategies/", bot_views.strategy_gallery, name="strategies"),
     path("bots/", bot_views.bot_list, name="bots"),
     path("bots/new/", bot_views.bot_new, name="bot_new"),

@@ -1,4 +1,4 @@
-"""Pages: markets, a symbol's chart, and the user's exchange connections.
+"""Pages: markets, a symbol's chart, the user's exchange connections and risk limits.
 
 A connection's page trades on it: a ticket, open orders with cancel and the order history,
 each labelled TESTNET or LIVE. Views stay thin: a form parses, `trading.services.orders`
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from cryptopulse.errors import ApplicationError
-from trading.forms import ConnectionForm
+from trading.forms import ConnectionForm, RiskLimitsForm
 from trading.models import ConnectionStatus, ExchangeConnection, TradingMode
 from trading.order_forms import ExchangeOrderTicketForm, report_placed
 from trading.selectors import (
@@ -33,6 +33,7 @@ from trading.selectors import (
 from trading.services import connections
 from trading.services.markets import ticker_key
 from trading.services.orders import OrderRefused, cancel_order, mode_of, place_order
+from trading.services.risk_limits import set_user_limits
 from trading.timeframes import TIMEFRAMES
 
 CHART_TIMEFRAMES = ("1m", "5m", "1h")
@@ -220,3 +221,21 @@ def connection_delete(request: HttpRequest, connection_id: int) -> HttpResponse:
         return redirect("trading:connection_detail", connection_id=connection.pk)
     messages.success(request, f"Connection {connection.label} removed.")
     return redirect("trading:connections")
+
+
+@login_required
+@require_POST
+def risk_limits_update(request: HttpRequest) -> HttpResponse:
+    """The account page's risk limits (trading/templatetags/risk_limits.py): saved, or the
+    reason they were not, then back to the page."""
+    form = RiskLimitsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Your risk limits were not saved: " + form.errors.as_text())
+    else:
+        try:
+            set_user_limits(user=_user(request), limits=form.limits())
+        except ApplicationError as error:
+            messages.error(request, f"Your risk limits were not saved: {error.message}")
+        else:
+            messages.success(request, "Your risk limits are saved.")
+    return redirect(reverse("account_security") + "#risk-limits")

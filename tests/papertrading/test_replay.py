@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
 from cryptopulse.errors import ApplicationError
-from papertrading.matching import step_replay
+from papertrading.matching import open_next_candle, step_replay
 from papertrading.models import EquitySnapshot, PaperBalance
 from papertrading.replay import start_replay
 from papertrading.services import check_ledgers, open_account
@@ -20,6 +20,7 @@ from trading.services.orders import place_order
 pytestmark = pytest.mark.django_db
 D = Decimal
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 # (open, high, low, close) of five hourly BTC/USDT candles
 PATH = [
     ("100.00", "101.00", "99.00", "100.00"),
@@ -69,6 +70,40 @@ def test_the_account_sees_only_the_cursor_candle_and_earlier(replay_account):
     step = step_replay(user=replay_account.user, account_id=replay_account.pk)
     assert len(PaperVenue(step.account).fetch_ohlcv("BTC/USDT", "1h")) == 2
     assert AuditEvent.objects.filter(action="papertrading.replay.started").count() == 1
+
+
+def test_at_the_next_candles_open_the_account_sees_only_that_open(replay_account):
+    # given: the cursor on candle 0; when: the clock moves to candle 1's open
+    assert open_next_candle(user=replay_account.user, account_id=replay_account.pk)
+    replay_account.refresh_from_db()
+    venue = PaperVenue(replay_account)
+    # then: candle 1 has opened at 100.00 (its low of 97 is not known yet)
+    assert (replay_account.replay_cursor, replay_account.replay_at_open) == (T0 + HOUR, True)
+    assert venue.now() == T0 + HOUR
+    ticker = venue.fetch_ticker("BTC/USDT")
+    assert (ticker.last, ticker.low, ticker.high) == (D("100.00"), D("100.00"), D("100.00"))
+    assert [c.open_time for c in venue.fetch_ohlcv("BTC/USDT", "1h")] == [T0]
+    order = _place(replay_account, type="market", amount=D("1"))
+    assert (order.average_price, order.fills.get().executed_at) == (D("100.00"), T0 + HOUR)
+    # when: the step completes candle 1; then its close is the price
+    resting = _place(replay_account, price=D("98.50"))
+    step = step_replay(user=replay_account.user, account_id=replay_account.pk)
+    resting.refresh_from_db()
+    assert (step.moved, step.account.replay_cursor, step.account.replay_at_open) == (
+        1,
+        T0 + HOUR,
+        False,
+    )
+    assert resting.status == "filled"
+    assert PaperVenue(step.account).fetch_ticker("BTC/USDT").last == D("98.00")
+
+
+def test_opening_past_the_last_candle_says_so(replay_account):
+    for _ in range(4):
+        assert open_next_candle(user=replay_account.user, account_id=replay_account.pk)
+        assert open_next_candle(user=replay_account.user, account_id=replay_account.pk)  # idem
+        step_replay(user=replay_account.user, account_id=replay_account.pk)
+    assert not open_next_candle(user=replay_account.user, account_id=replay_account.pk)
 
 
 def test_a_market_buy_fills_at_the_cursor_close(replay_account):

@@ -94,6 +94,20 @@ def test_a_second_delivery_of_the_job_does_not_run_it_again(api):
     assert (again.status, again.finished_at) == ("done", finished_at)
 
 
+@pytest.mark.django_db
+def test_the_bot_execution_model_and_protections_reach_the_engine(api):
+    _store_wave()
+    settings = {"exit_fill": "next_open", "cooldown_candles": 3, "max_stoplosses_per_day": 2}
+    backtest_id = api.post("/api/v1/backtests", _payload(**settings)).json()["id"]
+    run = run_stored_backtest(backtest_id=backtest_id)
+    assert run.status == "done", run.error
+    assert {k: run.config[k] for k in settings} == settings
+    result = run.result
+    assert result is not None
+    assert "rejected_by_risk" in result["summary"]
+    assert result["config"]["exit_fill"] == "next_open"
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "_case"),
     [
@@ -104,6 +118,8 @@ def test_a_second_delivery_of_the_job_does_not_run_it_again(api):
         ({"stake_mode": "percent", "stake": 5}, "stake", "percent above 1"),
         ({"start": "2026-02-01T00:00:00Z", "end": "2026-01-01T00:00:00Z"}, "end", "end first"),
         ({"timeframe": "7m"}, "timeframe", "unknown timeframe"),
+        ({"exit_fill": "later"}, "exit_fill", "unknown exit fill"),
+        ({"cooldown_candles": -1}, "cooldown_candles", "negative cooldown"),
     ],
 )
 @pytest.mark.django_db

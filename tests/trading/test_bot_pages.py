@@ -1,5 +1,6 @@
 """The strategy gallery and the bot pages through the test client, on the loopback exchange."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +14,10 @@ from papertrading.models import PaperAccount
 from papertrading.services import open_account
 from papertrading.templatetags.paper_format import coin, pnl, price
 from tests.factories import UserFactory
+from tests.factories.trading import bot_round_trip
 from trading.models import (
+    Backtest,
+    BacktestStatus,
     Bot,
     BotDecision,
     BotStatus,
@@ -630,7 +634,212 @@ def test_the_detail_runs_a_fixed_number_of_queries(signed_in, django_assert_max_
     page = _page(client.get(f"/bots/{bot.pk}/"))
     assert "Round trips</dt>" in page
     assert _queries(client, f"/bots/{bot.pk}/") == few
-    with django_assert_max_num_queries(9):
+    # 6 of the page's own, 2 for the round trips, 4 for the comparison (its backtest, the
+    # bots like it, their decisions with orders, the fills)
+    with django_assert_max_num_queries(12):
+        client.get(f"/bots/{bot.pk}/")
+
+
+# The comparison and the round trips
+
+
+def _created_before_t0(bot: Bot) -> Bot:
+    """Trades at T0 fall in the bot's life (its created_at is the wall clock's)."""
+    Bot.objects.filter(pk=bot.pk).update(created_at=T0 - timedelta(days=1))
+    bot.refresh_from_db()
+    return bot
+
+
+def _live_twin(bot: Bot) -> Bot:
+    """A bot like `bot` (strategy, parameters, symbols, timeframe) on a live connection."""
+    live = ExchangeConnection.objects.create(
+        user=bot.user,
+        exchange="binance",
+        label="main",
+        api_key_encrypted="x",
+        secret_encrypted="x",
+        api_key_last4="abcd",
+        status=ConnectionStatus.VALID,
+    )
+    twin = Bot.objects.create(
+        user=bot.user,
+        name="live twin",
+        strategy=bot.strategy,
+        params=bot.params,
+        connection=live,
+        exchange="binance",
+        symbols=bot.symbols,
+        timeframe=bot.timeframe,
+        stake_amount=bot.stake_amount,
+    )
+    return _created_before_t0(twin)
+
+
+def _finished_backtest(bot: Bot, trades: list[dict[str, object]]) -> Backtest:
+    return Backtest.objects.create(
+        user=bot.user,
+        bot=bot,
+        strategy=bot.strategy,
+        params=bot.params,
+        exchange=bot.exchange,
+        symbols=bot.symbols,
+        timeframe=bot.timeframe,
+        start=T0,
+        end=T0 + 100 * HOUR,
+        status=BacktestStatus.DONE,
+        result={"summary": {"total_trades": len(trades)}, "trades": trades},
+        finished_at=T0 + 101 * HOUR,
+    )
+
+
+def _report_trade(hour: int, profit: str) -> dict[str, object]:
+    return {
+        "pair": "BTC/USDT",
+        "open_time": (T0 + hour * HOUR).isoformat(),
+        "close_time": (T0 + (hour + 1) * HOUR).isoformat(),
+        "open_rate": "100",
+        "close_rate": "104",
+        "amount": "1",
+        "stake": "100.00000000",
+        "fee_open": "0.00000000",
+        "profit_abs": profit,
+        "profit_pct": float(profit),
+        "exit_reason": "roi",
+    }
+
+
+COLUMNS = ("backtest", "paper", "testnet", "live")
+
+
+def _cell(table: str, figure: str, column: str) -> str:
+    """The text of one cell of the comparison table, tags dropped, whitespace collapsed."""
+    row = _section(table, f'data-figure="{figure}"', "</tr>")
+    cell = _section(row, f'data-column="{column}"', "</td>").partition(">")[2]
+    return " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+
+
+def _round_trips(bot: Bot, count: int, start: int = 0) -> None:
+    """`count` BTC round trips, one every 2 hours from candle `start`: bought at 100,
+    sold at 110 (fees in BTC, then USDT), out on the stoploss."""
+    for n in range(start, start + count):
+        bot_round_trip(
+            bot,
+            entry_at=T0 + 2 * n * HOUR,
+            buys=[("100", "0.01", "0.00001", "BTC")],
+            exit_at=T0 + (2 * n + 1) * HOUR,
+            sells=[("110", "0.00999", "0.0010989", "USDT")],
+            reason="stop_loss",
+        )
+
+
+def test_the_page_sets_the_backtest_paper_and_live_side_by_side(signed_in):
+    # given: a paper bot with two round trips and an open trade, its backtest, a live twin
+    client, account = signed_in
+    bot = _created_before_t0(_bot(account))
+    _round_trips(bot, 2)
+    bot_round_trip(bot, entry_at=T0 + 10 * HOUR, buys=[("100", "0.01", "0.00001", "BTC")])
+    backtest = _finished_backtest(bot, [_report_trade(1, "4.00000000"), _report_trade(5, "-1")])
+    twin = _live_twin(bot)
+    bot_round_trip(
+        twin,
+        entry_at=T0,
+        buys=[("100", "1", "0.1", "USDT")],
+        exit_at=T0 + HOUR,
+        sells=[("95", "1", "0.095", "USDT")],
+    )
+    # when
+    page = _page(client.get(f"/bots/{bot.pk}/"))
+    # then: no template comment leaks into the page
+    assert "{#" not in page
+    assert "{%" not in page
+    # and one column per mode, over the backtest's period
+    table = _section(page, 'id="comparison"', "</section>")
+    assert "Backtest vs paper vs live" in table
+    assert "from 2026-11-01 00:00 to 2026-11-05 04:00 UTC" in table
+    assert f'href="/backtests/{backtest.pk}/"' in table
+    heads = _section(table, "<thead>", "</thead>")
+    columns = [heads.index(f'data-column="{name}"') for name in COLUMNS]
+    assert columns == sorted(columns)
+    assert "PAPER" in _section(heads, 'data-column="paper"', "</th>")
+    assert "this bot" in _section(heads, 'data-column="paper"', "</th>")
+    live_head = _section(heads, 'data-column="live"', "</th>")
+    assert "LIVE" in live_head
+    assert f'href="/bots/{twin.pk}/">live twin</a>' in live_head
+    assert _cell(table, "trades", "testnet") == "no testnet bot runs this strategy"
+    # and the figures: trades, win rate, profit %, profit, best/worst trade, period
+    expected = {
+        "trades": ("2", "2 + 1 open", "1"),
+        "win_rate_pct": ("50.00 %", "100.00 %", "0.00 %"),
+        # the backtest: 3 of 200; the paper bot: 1.0978011 - 0.0010989 for 1 a trade
+        "profit_pct": ("+1.50 %", "+9.78 %", "\N{MINUS SIGN}5.19 %"),
+        "profit_abs": ("+3.00 USDT", "+0.1956022 USDT", "\N{MINUS SIGN}5.20 USDT"),
+        "best_trade_pct": ("+4.00 %", "+9.78 %", "\N{MINUS SIGN}5.19 %"),
+        "worst_trade_pct": ("\N{MINUS SIGN}1.00 %", "+9.78 %", "\N{MINUS SIGN}5.19 %"),
+        "period": (
+            "2026-11-01 00:00 \N{EN DASH} 2026-11-05 04:00",
+            "2026-11-01 00:00 \N{EN DASH} 2026-11-05 04:00",
+            "2026-11-01 00:00 \N{EN DASH} 2026-11-05 04:00",
+        ),
+    }
+    for figure, values in expected.items():
+        shown = tuple(_cell(table, figure, column) for column in ("backtest", "paper", "live"))
+        assert shown == values, figure
+    # and the round trips, newest first, the open one with no close
+    trips = _section(page, 'id="round-trips"', "</section>")
+    assert "Trades <small>(3, newest first)</small>" in trips
+    rows = trips.split("<tr data-trade")[1:]
+    assert 'data-open="true"' in rows[0]
+    assert ">open<" in rows[0]
+    assert "2026-11-01 03:00" in rows[1]  # opened on the candle after the entry's (02:00)
+    assert "stop_loss" in rows[1]
+    assert "110.00" in rows[1]
+    assert "0.00999" in rows[1]  # the BTC fee is not held
+    assert "2026-11-01 01:00" in rows[2]
+
+
+def test_a_bot_without_a_backtest_asks_for_one(signed_in):
+    client, account = signed_in
+    bot = _bot(account)
+    table = _section(_page(client.get(f"/bots/{bot.pk}/")), 'id="comparison"', "</section>")
+    assert "since the bot was created" in table
+    assert _cell(table, "trades", "backtest") == "backtest this bot to compare"
+    assert "no live bot runs this strategy" in table
+    trips = _section(_page(client.get(f"/bots/{bot.pk}/")), 'id="round-trips"', "</section>")
+    assert "No trades yet" in trips
+
+
+def test_the_round_trips_are_50_a_page(signed_in):
+    client, account = signed_in
+    bot = _created_before_t0(_bot(account))
+    _round_trips(bot, 51)
+    first = _section(_page(client.get(f"/bots/{bot.pk}/")), 'id="round-trips"', "</section>")
+    assert first.count("<tr data-trade") == 50
+    assert "Page 1 of 2" in first
+    assert 'href="?trades_page=2#round-trips"' in first
+    older = _page(client.get(f"/bots/{bot.pk}/?trades_page=2"))
+    last = _section(older, 'id="round-trips"', "</section>")
+    assert last.count("<tr data-trade") == 1
+    assert "2026-11-01 01:00" in last  # the oldest
+    # and the decision log keeps its own pages
+    assert "Page 1 of 3" in _section(older, 'id="decisions"', "</section>")
+
+
+def test_the_page_runs_as_many_queries_for_20_trades_as_for_1(
+    signed_in, django_assert_max_num_queries
+):
+    # given: a bot with one round trip, its backtest and a live twin with a trade
+    client, account = signed_in
+    bot = _created_before_t0(_bot(account))
+    _round_trips(bot, 1)
+    _finished_backtest(bot, [_report_trade(1, "1")])
+    _round_trips(_live_twin(bot), 1)
+    one = _queries(client, f"/bots/{bot.pk}/")
+    # when: 19 more
+    _round_trips(bot, 19, start=1)
+    # then
+    assert _page(client.get(f"/bots/{bot.pk}/")).count("<tr data-trade") == 20
+    assert _queries(client, f"/bots/{bot.pk}/") == one
+    with django_assert_max_num_queries(12):
         client.get(f"/bots/{bot.pk}/")
 
 

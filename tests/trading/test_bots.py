@@ -11,6 +11,7 @@ from cryptopulse.errors import ApplicationError
 from papertrading.services import check_ledgers, open_account
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory
+from tests.factories.candles import store_candles
 from trading.models import Bot, BotDecision, BotStatus, Candle, Order
 from trading.services.bots import (
     create_bot,
@@ -27,20 +28,7 @@ HOUR = timedelta(hours=1)
 
 
 def _candles(closes: list[str], symbol: str = "BTC/USDT") -> None:
-    Candle.objects.bulk_create(
-        Candle(
-            exchange="simulated",
-            symbol=symbol,
-            timeframe="1h",
-            open_time=T0 + n * HOUR,
-            open=D(c),
-            high=D(c),
-            low=D(c),
-            close=D(c),
-            volume=D("10"),
-        )
-        for n, c in enumerate(closes)
-    )
+    store_candles(closes, start=T0, symbol=symbol)
 
 
 def _order(decision: BotDecision) -> Order:

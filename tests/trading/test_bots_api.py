@@ -1,12 +1,15 @@
 """/api/v1/strategies and /api/v1/bots: shapes, validation, kill switch, isolation."""
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.factories.trading import bot_round_trip
 from trading.models import Bot
+from trading.services.bot_results import bot_trades
 
 pytestmark = pytest.mark.django_db
 
@@ -124,3 +127,78 @@ def test_a_bot_is_backtested_as_configured(api):
     other = APIClient()
     other.force_authenticate(UserFactory.create())
     assert other.post(f"/api/v1/bots/{body['id']}/backtest", {}).status_code == 404
+
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def _trading_bot(api) -> Bot:
+    """A bot created over the API with a closed BTC trade (out on the stoploss) and an
+    open one."""
+    created = api.post("/api/v1/bots", _bot())
+    assert created.status_code == 201, created.json()
+    bot = Bot.objects.get(pk=created.json()["id"])
+    bot_round_trip(
+        bot,
+        entry_at=T0,
+        buys=[("100", "1", "0.001", "BTC")],
+        exit_at=T0 + HOUR,
+        sells=[("110", "0.999", "0.10989", "USDT")],
+        reason="stop_loss",
+    )
+    bot_round_trip(bot, entry_at=T0 + 2 * HOUR, buys=[("105", "1", "0.001", "BTC")])
+    return bot
+
+
+def test_a_bots_trades_are_listed_newest_first_in_a_backtest_trades_shape(api):
+    # given
+    bot = _trading_bot(api)
+    closed, still_open = bot_trades(bot)
+    # when
+    answer = api.get(f"/api/v1/bots/{bot.pk}/trades")
+    # then
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert (body["count"], body["next"], body["previous"]) == (2, None, None)
+    assert body["results"] == [still_open.to_dict(), closed.to_dict()]
+    newest, oldest = body["results"]
+    assert (newest["close_time"], newest["profit_abs"], newest["open_rate"]) == (None, None, "105")
+    assert oldest == {
+        "pair": "BTC/USDT",
+        "open_time": "2026-11-01T01:00:00+00:00",
+        "close_time": "2026-11-01T02:00:00+00:00",
+        "duration_s": 3600,
+        "open_rate": "100",
+        "close_rate": "110",
+        "amount": "0.999",
+        "cost": "100.00000000",
+        "profit_abs": "9.78011000",  # 109.89 - 0.10989 - 100
+        "profit_pct": "9.78011000",
+        "exit_reason": "stop_loss",
+        "entry_order": closed.entry_order_id,
+        "exit_order": closed.exit_order_id,
+    }
+
+
+def test_a_bots_trades_are_paginated_and_filtered_by_when_they_opened(api):
+    bot = _trading_bot(api)
+    url = f"/api/v1/bots/{bot.pk}/trades"
+    first = api.get(f"{url}?limit=1").json()
+    assert (first["count"], len(first["results"])) == (2, 1)
+    assert "offset=1" in first["next"]
+    assert api.get(f"{url}?limit=1&offset=1").json()["results"][0]["exit_reason"] == "stop_loss"
+    since = api.get(f"{url}?start=2026-11-01T02:00:00Z").json()
+    assert [row["open_time"] for row in since["results"]] == ["2026-11-01T03:00:00+00:00"]
+    until = api.get(f"{url}?end=2026-11-01T02:00:00Z").json()
+    assert [row["open_time"] for row in until["results"]] == ["2026-11-01T01:00:00+00:00"]
+    assert api.get(f"{url}?start=yesterday").status_code == 400
+
+
+def test_another_users_bots_trades_are_404(api):
+    bot = _trading_bot(api)
+    other = APIClient()
+    other.force_authenticate(UserFactory.create())
+    assert other.get(f"/api/v1/bots/{bot.pk}/trades").status_code == 404
+    assert api.get("/api/v1/bots/999999/trades").status_code == 404
+    assert APIClient().get(f"/api/v1/bots/{bot.pk}/trades").status_code == 401

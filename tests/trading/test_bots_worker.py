@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from papertrading.services import open_account
 from tests.factories import UserFactory
-from trading.models import BotDecision, Candle, Order
+from tests.factories.candles import store_candles
+from trading.models import BotDecision, Order
 from trading.services.bots import create_bot, last_closed_candle
 from trading.tasks import run_due_bots, tick_bot_task
 
@@ -32,20 +33,7 @@ def _crossing_bot():
     )
     last = last_closed_candle("1h", timezone.now())
     closes = ["100"] * 250 + ["110"]
-    Candle.objects.bulk_create(
-        Candle(
-            exchange="simulated",
-            symbol="BTC/USDT",
-            timeframe="1h",
-            open_time=last - timedelta(hours=len(closes) - 1 - n),
-            open=D(c),
-            high=D(c),
-            low=D(c),
-            close=D(c),
-            volume=D("1"),
-        )
-        for n, c in enumerate(closes)
-    )
+    store_candles(closes, start=last - timedelta(hours=len(closes) - 1), volume="1")
     return bot
 
 

@@ -33,7 +33,11 @@ def _simulated_connection(simulator, user, label="sim"):
 
 
 @pytest.fixture
-def sim(signed_in, simulated_markets):
+def sim(signed_in, simulated_markets, settings):
+    # The loopback account holds 0.1 BTC, 56 % of its equity: over the platform's 50 %
+    # position cap, so every BTC buy would be refused. These tests are about the page; the
+    # risk rules are in tests/trading/test_order_risk.py.
+    settings.RISK_MAX_POSITION_PCT = 100.0
     client, user = signed_in
     row = _simulated_connection(simulated_markets, user)
     assert row.status == "valid"
@@ -141,9 +145,10 @@ def test_a_limit_buy_far_below_the_market_rests_is_listed_open_and_is_cancelled(
     assert "The order is canceled." in again
 
 
-def test_an_order_the_exchange_refuses_shows_the_reason_and_a_rejected_row(sim):
+def test_an_order_the_exchange_refuses_shows_the_reason_and_a_rejected_row(sim, settings):
     # given: 10 BTC at market, far more than 5000 USDT pays for
     client, _, row = sim
+    settings.RISK_MAX_POSITION_PCT = 1e9  # else the position cap refuses it before the exchange
     # when
     response = client.post(_page(row), _ticket(amount="10", client_order_id="cp-refused-1"))
     # then

@@ -16,7 +16,11 @@ D = Decimal
 
 
 @pytest.fixture
-def connected(simulated_markets):
+def connected(simulated_markets, settings):
+    # The loopback account holds 0.1 BTC, 56 % of its equity: over the platform's 50 %
+    # position cap, so every BTC buy would be refused. These tests are about the order path;
+    # the risk rules on exchange accounts are in tests/trading/test_order_risk.py.
+    settings.RISK_MAX_POSITION_PCT = 100.0
     user = UserFactory.create()
     account = simulated_markets.accounts.create(balances={"USDT": "5000", "BTC": "0.1"})
     connection = add_connection(
@@ -77,8 +81,9 @@ def test_a_limit_order_rests_and_is_cancelled_on_the_exchange(connected):
     assert AuditEvent.objects.filter(action="trading.order.cancelled").count() == 1
 
 
-def test_an_order_the_exchange_refuses_is_422_and_kept_as_rejected(connected):
+def test_an_order_the_exchange_refuses_is_422_and_kept_as_rejected(connected, settings):
     _user, connection, api = connected
+    settings.RISK_MAX_POSITION_PCT = 1e9  # else the position cap refuses it before the exchange
     answer = api.post("/api/v1/orders", _order(connection, amount="10"))  # 10 BTC > 5000 USDT
     assert answer.status_code == 422, answer.json()
     order = Order.objects.get()

@@ -70,7 +70,8 @@ def test_the_same_client_order_id_returns_the_first_order(account):
 
 
 @pytest.mark.django_db
-def test_an_order_the_balance_cannot_cover_is_409_and_writes_nothing(account):
+def test_an_order_the_balance_cannot_cover_is_409_and_writes_nothing(account, settings):
+    settings.RISK_MAX_POSITION_PCT = 1e9  # else the position cap (200 % here) refuses it first
     ledger_before = LedgerEntry.objects.count()
     with pytest.raises(InsufficientBalance) as error:
         _place(account, amount=None, quote_amount=Decimal("20000"))
@@ -115,8 +116,12 @@ def test_another_users_account_is_not_found(account):
 
 @pytest.mark.parametrize("run", range(3))
 @pytest.mark.django_db(transaction=True)
-def test_fifty_concurrent_100_usdt_buys_on_1000_usdt_fill_exactly_ten(simulated_markets, run):
-    # given
+def test_fifty_concurrent_100_usdt_buys_on_1000_usdt_fill_exactly_ten(
+    simulated_markets, run, settings
+):
+    # given: the position cap off, since this test is about balances (the cap under
+    # concurrency: tests/trading/test_order_risk.py)
+    settings.RISK_MAX_POSITION_PCT = 1e9
     account = open_account(user=UserFactory.create(), starting_balance=Decimal("1000"))
 
     def buy_100(n: int) -> str:

@@ -8,9 +8,11 @@ import pytest
 from cryptopulse.errors import ApplicationError
 from papertrading.services import open_account
 from tests.factories import UserFactory
-from trading.models import Candle, Order
+from tests.factories.candles import store_candles
+from trading.models import Order
 from trading.risk import EntryContext, clean_overrides, effective_limits, entry_refusal
 from trading.services.bots import create_bot, tick_bot
+from trading.services.risk_limits import set_user_limits
 
 D = Decimal
 
@@ -108,25 +110,37 @@ def test_a_bot_entry_the_policy_refuses_is_a_recorded_decision_and_no_order(simu
         stake_amount=D("300"),
     )
     t0 = datetime(2026, 11, 1, tzinfo=UTC)
-    Candle.objects.bulk_create(
-        Candle(
-            exchange="simulated",
-            symbol="BTC/USDT",
-            timeframe="1h",
-            open_time=t0 + timedelta(hours=n),
-            open=D(1),
-            high=D(1),
-            low=D(1),
-            close=D(1),
-            volume=D(1),
-        )
-        for n in range(3)
-    )
+    store_candles(["1"] * 3, start=t0, volume="1")
     # when
     (decision,) = tick_bot(bot_id=bot.pk, now=t0 + timedelta(hours=2, minutes=1))
     # then
     assert decision.action == "refused"
     assert decision.reason.startswith("risk: the trade risks 3.00 % of equity without a stoploss")
+    assert not Order.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bot_judges_its_entries_by_its_owners_tighter_limits_too(simulated_markets):
+    # given: a 100 stake on 10,000 (1 % of equity, 1 % at risk); the owner allows 0.5 %
+    account = open_account(user=UserFactory.create(), starting_balance=D("10000"))
+    set_user_limits(user=account.user, limits={"max_trade_risk_pct": 0.5})
+    bot = create_bot(
+        user=account.user,
+        name="small",
+        strategy="dca",
+        params={"interval_candles": 1},
+        account=account,
+        symbols=["BTC/USDT"],
+        timeframe="1h",
+        stake_amount=D("100"),
+    )
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    store_candles(["1"] * 3, start=t0, volume="1")
+    # when
+    (decision,) = tick_bot(bot_id=bot.pk, now=t0 + timedelta(hours=2, minutes=1))
+    # then: the bot's decision names the owner's limit (the order service would refuse too)
+    assert decision.action == "refused"
+    assert "more than 0.5 %" in decision.reason
     assert not Order.objects.exists()
 
 

@@ -37,9 +37,37 @@ class BacktestInput(serializers.Serializer):
     fee = serializers.FloatField(default=0.001, min_value=0, max_value=0.5)
     slippage = serializers.FloatField(default=0.0, min_value=0, max_value=0.5)
     min_confidence = serializers.FloatField(required=False, min_value=0, max_value=100)
+    exit_fill = serializers.ChoiceField(
+        choices=["rule", "next_open"],
+        default="rule",
+        help_text="rule: stops/ROI fill within the candle; next_open: at the next open, as bots",
+    )
+    cooldown_candles = serializers.IntegerField(default=0, min_value=0)
+    max_stoplosses_per_day = serializers.IntegerField(default=-1, min_value=-1)
+    max_entries_per_day = serializers.IntegerField(default=-1, min_value=-1)
+    max_trade_risk_pct = serializers.FloatField(required=False, min_value=0.0001)
+    max_position_pct = serializers.FloatField(required=False, min_value=0.0001)
+    max_daily_loss_pct = serializers.FloatField(required=False, min_value=0.0001)
+    max_drawdown_pct = serializers.FloatField(required=False, min_value=0.0001)
 
 
-SETTINGS = ("wallet", "stake", "stake_mode", "max_open_trades", "fee", "slippage", "min_confidence")
+SETTINGS = (
+    "wallet",
+    "stake",
+    "stake_mode",
+    "max_open_trades",
+    "fee",
+    "slippage",
+    "min_confidence",
+    "exit_fill",
+    "cooldown_candles",
+    "max_stoplosses_per_day",
+    "max_entries_per_day",
+    "max_trade_risk_pct",
+    "max_position_pct",
+    "max_daily_loss_pct",
+    "max_drawdown_pct",
+)
 
 
 LIST_FIELDS: tuple[str, ...] = (

@@ -1,4 +1,5 @@
-"""Strategies and bots over the API: /api/v1/strategies, /api/v1/bots (+ pause, resume, stop)."""
+"""Strategies and bots over the API: /api/v1/strategies, /api/v1/bots (+ pause, resume, stop,
+backtest, trades)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,8 +19,9 @@ from trading.api.backtests import BacktestOutput
 from trading.api.orders import amount_field
 from trading.models import Bot, BotDecision, BotStatus, ExchangeConnection
 from trading.selectors import connections_of
-from trading.services import bots
+from trading.services import bot_results, bots
 from trading.services.backtests import backtest_bot
+from trading.services.bot_replay import MAX_REPLAY_STEPS, queue_bot_replay
 from trading.services.orders import TradingAccount
 from trading.strategies.registry import STRATEGIES, describe
 from trading.timeframes import TIMEFRAMES
@@ -206,3 +209,91 @@ class BotBacktestView(APIView):
         data.is_valid(raise_exception=True)
         run = backtest_bot(user=request.user, bot_id=bot_id, **data.validated_data)  # type: ignore[arg-type]
         return Response(BacktestOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BotReplayInput(serializers.Serializer):
+    steps = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_REPLAY_STEPS, default=MAX_REPLAY_STEPS
+    )
+
+
+class BotReplayView(APIView):
+    """Replay the stored candles of the bot's replay paper account (202; runs in the worker).
+
+    The decisions and trades appear on the bot as the replay goes (`/bots/<id>`,
+    `/bots/<id>/trades`); docs/bots.md says how a replay ticks.
+    """
+
+    @extend_schema(request=BotReplayInput, responses={202: BotOutput}, operation_id="bots_replay")
+    def post(self, request: Request, bot_id: int) -> Response:
+        _own_bot(request, bot_id)
+        data = BotReplayInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        bot = queue_bot_replay(
+            user=request.user,  # type: ignore[arg-type]
+            bot_id=bot_id,
+            steps=data.validated_data["steps"],
+        )
+        return Response(BotOutput(bot).data, status=status.HTTP_202_ACCEPTED)
+
+
+def _decimal_string(help_text: str) -> serializers.CharField:
+    return serializers.CharField(help_text=f"{help_text} (a decimal, as a string)")
+
+
+class BotTradeOutput(serializers.Serializer):
+    """A round trip in a backtest trade's shape (`BotTrade.to_dict()`): times are the fills'
+    candles (a decision's candle plus one timeframe), rates the average fill prices."""
+
+    pair = serializers.CharField()
+    open_time = serializers.DateTimeField()
+    close_time = serializers.DateTimeField(allow_null=True, help_text="null while open")
+    duration_s = serializers.IntegerField(allow_null=True)
+    open_rate = _decimal_string("average price of the entry's fills")
+    close_rate = serializers.CharField(
+        allow_null=True, help_text="average price of the exit's fills; null while open"
+    )
+    amount = _decimal_string("base held: bought, less fees paid in base")
+    cost = _decimal_string("quote spent on the entry, quote fees included")
+    profit_abs = serializers.CharField(
+        allow_null=True, help_text="quote received after fees minus cost; null while open"
+    )
+    profit_pct = serializers.CharField(
+        allow_null=True, help_text="profit_abs as a percent of cost; null while open"
+    )
+    exit_reason = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            f"the backtest's names ({', '.join(bot_results.EXIT_REASONS)}); a reason the "
+            "backtest does not know is kept as the bot wrote it; null while open"
+        ),
+    )
+    entry_order = serializers.IntegerField(allow_null=True)
+    exit_order = serializers.IntegerField(allow_null=True)
+
+
+class BotTradesQuery(serializers.Serializer):
+    start = serializers.DateTimeField(required=False, help_text="trades opened from then")
+    end = serializers.DateTimeField(required=False, help_text="trades opened until then")
+
+
+class BotTradesView(APIView):
+    """The bot's round trips, newest first, read from its decisions and their orders' fills
+    (trading.services.bot_results); paginated like the other lists (limit, offset)."""
+
+    pagination_class = LimitOffsetPagination
+
+    @extend_schema(
+        parameters=[BotTradesQuery],
+        responses={200: BotTradeOutput(many=True)},
+        operation_id="bots_trades",
+    )
+    def get(self, request: Request, bot_id: int) -> Response:
+        bot = _own_bot(request, bot_id)
+        query = BotTradesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        trades = bot_results.bot_trades(bot, **query.validated_data)[::-1]
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(trades, request, view=self) or []
+        body = BotTradeOutput([trade.to_dict() for trade in page], many=True).data
+        return paginator.get_paginated_response(body)

@@ -34,6 +34,12 @@ class OrderInput(serializers.Serializer):
         required=False,
         help_text="Up to 36 of A-Z a-z 0-9 _ - . : (as Binance allows); unique per account.",
     )
+    leverage = amount_field(
+        required=False,
+        help_text='Default "1", the only value spot markets take (they trade without '
+        "leverage); never more than the platform's maximum (docs/risk.md). Not stored on "
+        "the order.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("amount") is None and attrs.get("quote_amount") is None:

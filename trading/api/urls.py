@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trading.api import backtests, bots, order_views, views
+from trading.api import backtests, bots, order_views, risk_limits, views
 
 urlpatterns = [
     path("strategies", bots.StrategyListView.as_view(), name="api-strategies"),
@@ -21,8 +21,11 @@ urlpatterns = [
     path("bots/<int:bot_id>/resume", bots.BotResumeView.as_view(), name="api-bot-resume"),
     path("bots/<int:bot_id>/stop", bots.BotStopView.as_view(), name="api-bot-stop"),
     path("bots/<int:bot_id>/backtest", bots.BotBacktestView.as_view(), name="api-bot-backtest"),
+    path("bots/<int:bot_id>/trades", bots.BotTradesView.as_view(), name="api-bot-trades"),
+    path("bots/<int:bot_id>/replay", bots.BotReplayView.as_view(), name="api-bot-replay"),
     path("orders", order_views.OrderListView.as_view(), name="api-orders"),
     path("orders/<int:order_id>", order_views.OrderDetailView.as_view(), name="api-order-detail"),
+    path("risk-limits", risk_limits.RiskLimitsView.as_view(), name="api-risk-limits"),
     path("market-data/ticker/<str:symbol>", views.TickerView.as_view(), name="api-ticker"),
     path("market-data/candles", views.CandlesView.as_view(), name="api-candles"),
     path("market-data/markets", views.MarketsView.as_view(), name="api-markets"),

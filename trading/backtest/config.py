@@ -12,6 +12,7 @@ from trading.timeframes import timeframe_length
 StakeMode = Literal["fixed", "percent", "risk"]
 StopGapFill = Literal["open", "stop"]
 ForceExitPrice = Literal["close", "open"]
+ExitFill = Literal["rule", "next_open"]
 STAKE_MODES: tuple[str, ...] = ("fixed", "percent", "risk")
 
 
@@ -30,7 +31,18 @@ class BacktestConfig:
     stop fills when the candle opens below it: at the open (`open`, the default), or at the
     stop unless the whole candle is below it (`stop`, freqtrade's rule). `force_exit_price`
     is where a trade still open at the end closes: its pair's last close (default) or that
-    candle's open (freqtrade 2026.9).
+    candle's open (freqtrade 2026.9). `exit_fill` is where a stoploss, ROI, take-profit or
+    trailing exit fills: within the candle at the rule's price (`rule`, freqtrade's model of
+    orders resting on the exchange), or at the next candle's open (`next_open`: a market order
+    after the candle closed, which is how our bots exit).
+
+    The protections and risk limits are trading.risk's, judged as a bot judges them (None or
+    -1 turns one off): `cooldown_candles` after an exit before the pair enters again, at most
+    `max_stoplosses_per_day` stop-loss exits in 24 hours before entries pause, at most
+    `max_entries_per_day` entries per UTC day, and entries refused while the trade's risk at
+    its stoploss or its stake exceed `max_trade_risk_pct` / `max_position_pct` of equity, or
+    while the equity is `max_daily_loss_pct` below the day's start or `max_drawdown_pct`
+    below its peak.
     """
 
     timeframe: str
@@ -43,6 +55,14 @@ class BacktestConfig:
     min_confidence: float | None = None
     stop_gap_fill: StopGapFill = "open"
     force_exit_price: ForceExitPrice = "close"
+    exit_fill: ExitFill = "rule"
+    cooldown_candles: int = 0
+    max_stoplosses_per_day: int = -1
+    max_entries_per_day: int = -1
+    max_trade_risk_pct: float | None = None
+    max_position_pct: float | None = None
+    max_daily_loss_pct: float | None = None
+    max_drawdown_pct: float | None = None
 
     def __post_init__(self) -> None:
         timeframe_length(self.timeframe)
@@ -68,6 +88,28 @@ class BacktestConfig:
                 "force_exit_price",
                 self.force_exit_price in ("close", "open"),
                 "must be close or open",
+            ),
+            ("exit_fill", self.exit_fill in ("rule", "next_open"), "must be rule or next_open"),
+            (
+                "cooldown_candles",
+                isinstance(self.cooldown_candles, int) and self.cooldown_candles >= 0,
+                "must be 0 or more",
+            ),
+            *(
+                (name, isinstance(value, int) and value >= -1, "must be -1 (off) or more")
+                for name, value in (
+                    ("max_stoplosses_per_day", self.max_stoplosses_per_day),
+                    ("max_entries_per_day", self.max_entries_per_day),
+                )
+            ),
+            *(
+                (name, value is None or (_finite(value) and value > 0), "must be above 0")
+                for name, value in (
+                    ("max_trade_risk_pct", self.max_trade_risk_pct),
+                    ("max_position_pct", self.max_position_pct),
+                    ("max_daily_loss_pct", self.max_daily_loss_pct),
+                    ("max_drawdown_pct", self.max_drawdown_pct),
+                )
             ),
             (
                 "min_confidence",

@@ -137,6 +137,17 @@ def _params(config: BacktestConfig, rules: ExitRules) -> np.ndarray:
     params[loop.P_GAP_AT_OPEN] = 1.0 if config.stop_gap_fill == "open" else 0.0
     params[loop.P_TF_MINUTES] = config.timeframe_ms // 60_000
     params[loop.P_FORCE_AT_OPEN] = 1.0 if config.force_exit_price == "open" else 0.0
+    params[loop.P_EXIT_NEXT_OPEN] = 1.0 if config.exit_fill == "next_open" else 0.0
+    params[loop.P_COOLDOWN] = config.cooldown_candles
+    params[loop.P_MAX_STOPS] = config.max_stoplosses_per_day
+    params[loop.P_MAX_PER_DAY] = config.max_entries_per_day
+    for index, pct in (
+        (loop.P_MAX_TRADE_RISK, config.max_trade_risk_pct),
+        (loop.P_MAX_POSITION, config.max_position_pct),
+        (loop.P_MAX_DAILY_LOSS, config.max_daily_loss_pct),
+        (loop.P_MAX_DRAWDOWN, config.max_drawdown_pct),
+    ):
+        params[index] = math.nan if pct is None else pct / 100
     return params
 
 
@@ -147,6 +158,13 @@ def _roi_table(rules: ExitRules) -> tuple[np.ndarray, np.ndarray]:
     if (keys < 0).any():
         raise BacktestError("bad_roi", "minimal_roi keys are minutes, 0 or more.")
     return keys, values
+
+
+def exit_rule_params(
+    config: BacktestConfig, rules: ExitRules
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The compiled loop's parameters and ROI table for `rules` under `config`."""
+    return (_params(config, rules), *_roi_table(rules))
 
 
 def run_backtest(
@@ -196,8 +214,12 @@ def run_backtest(
     params = _params(config, rules)
     roi_keys, roi_values = _roi_table(rules)
     positions = np.zeros((n_pairs, loop.N_POS), dtype=np.float64)
+    positions[:, loop.POS_LAST_EXIT] = -1.0
     state = np.zeros(loop.N_STATE, dtype=np.float64)
     state[loop.S_FREE] = config.wallet
+    state[loop.S_EQUITY] = state[loop.S_PEAK] = state[loop.S_DAY_START_EQUITY] = config.wallet
+    state[loop.S_DAY] = -1.0
+    stop_times = np.zeros(max(config.max_stoplosses_per_day, 1), dtype=np.float64)
     trades = np.zeros((0, loop.N_TRADE), dtype=np.float64)
     last_close = np.full(n_pairs, np.nan)
     balance = np.zeros(n_times, dtype=np.float64)
@@ -212,7 +234,7 @@ def run_backtest(
         loop.simulate(
             t0, t1, grid, prices["open"], prices["high"], prices["low"], prices["close"],
             valid, can_enter, exit_now, roi_keys, roi_values, params, positions, state,
-            trades, last_close, balance, equity, open_counts,
+            stop_times, trades, last_close, balance, equity, open_counts,
         )  # fmt: skip
         loop_seconds += time.perf_counter() - loop_started
         report(0.3 + 0.65 * t1 / n_times)
@@ -236,6 +258,7 @@ def run_backtest(
         candles=int(sum(len(s.times) for s in signals)),
         rejected_no_slot=int(state[loop.S_REJECTED_SLOTS]),
         rejected_no_funds=int(state[loop.S_REJECTED_FUNDS]),
+        rejected_by_risk=int(state[loop.S_REJECTED_RISK]),
         elapsed_s=time.perf_counter() - started,
         loop_s=loop_seconds,
     )

@@ -27,7 +27,16 @@ P_TAKE_PROFIT = 10  # NaN when unset
 P_GAP_AT_OPEN = 11  # 1: a candle opening below the stop fills at the open
 P_TF_MINUTES = 12
 P_FORCE_AT_OPEN = 13  # 1: force_exit at the last candle's open instead of its close
-N_PARAMS = 14
+P_EXIT_NEXT_OPEN = 14  # 1: a rule hit on candle t exits at t+1's open (a bot's market order)
+# Protections and risk limits on entries (as trading.risk applies them to bots); off: -1 / NaN
+P_COOLDOWN = 15  # candles after an exit before the pair may enter again
+P_MAX_STOPS = 16  # stop-loss exits within 24 hours that pause entries (stoploss guard)
+P_MAX_PER_DAY = 17  # entries per UTC day
+P_MAX_DRAWDOWN = 18  # fraction below the equity's peak that pauses entries
+P_MAX_DAILY_LOSS = 19  # fraction lost since the day's start that pauses entries
+P_MAX_TRADE_RISK = 20  # stake x stoploss distance as a fraction of equity
+P_MAX_POSITION = 21  # stake as a fraction of equity
+N_PARAMS = 22
 
 # positions[pair, ...]
 POS_OPEN = 0
@@ -41,7 +50,9 @@ POS_STOP_PCT = 7
 POS_MAX_RATE = 8
 POS_MIN_RATE = 9
 POS_SEQ = 10  # order of opening: pairs holding the oldest trade are processed first
-N_POS = 11
+POS_PENDING = 11  # next_open exits: the rule's reason found on the previous candle, else 0
+POS_LAST_EXIT = 12  # candle index of the pair's last exit, -1 before any
+N_POS = 13
 
 # state[...]
 S_FREE = 0
@@ -51,7 +62,14 @@ S_OPEN_COUNT = 3
 S_REJECTED_SLOTS = 4
 S_REJECTED_FUNDS = 5
 S_SEQ = 6
-N_STATE = 7
+S_REJECTED_RISK = 7  # entries a protection or risk limit refused
+S_EQUITY = 8  # equity at the previous candle's close (the entry rules judge it)
+S_PEAK = 9
+S_DAY = 10  # the UTC day (days since the epoch) of the last entry decision judged
+S_DAY_ENTRIES = 11
+S_DAY_START_EQUITY = 12
+S_STOPS = 13  # stop-loss exits so far; their decision times are a ring in `stop_times`
+N_STATE = 14
 
 # trades[row, ...]
 T_PAIR = 0
@@ -144,6 +162,161 @@ def _stake(o, params, state):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _open_position(p, t, o, stake, params, positions, state):  # pragma: no cover - compiled
+    fee = params[P_FEE]
+    sl = params[P_STOPLOSS]
+    rate = o * (1.0 + params[P_SLIPPAGE])
+    positions[p, POS_OPEN] = 1.0
+    positions[p, POS_ENTRY_T] = t
+    positions[p, POS_OPEN_RATE] = rate
+    positions[p, POS_AMOUNT] = stake / rate
+    positions[p, POS_STAKE] = stake
+    positions[p, POS_STOP] = rate * (1.0 - sl)
+    positions[p, POS_INITIAL_STOP] = rate * (1.0 - sl)
+    positions[p, POS_STOP_PCT] = sl
+    positions[p, POS_MAX_RATE] = rate
+    positions[p, POS_MIN_RATE] = rate
+    positions[p, POS_PENDING] = 0.0
+    positions[p, POS_SEQ] = state[S_SEQ]
+    state[S_SEQ] += 1
+    state[S_FREE] -= stake * (1.0 + fee)
+    state[S_TIED] += stake * (1.0 + fee)
+    state[S_OPEN_COUNT] += 1
+    state[S_DAY_ENTRIES] += 1
+
+
+@njit(cache=True)
+def _entry_refused(t, p, times, stake, params, positions, state, stop_times):  # pragma: no cover
+    """Whether a protection or risk limit refuses entering pair p at candle t's open.
+
+    The rules are trading.risk's for bots, judged where a bot judges them: at the close of
+    the signal's candle (t - 1), on the equity at that close (holdings at the close price).
+    """
+    day_ms = 86_400_000.0
+    decided = times[t] - params[P_TF_MINUTES] * 60_000.0
+    cooldown = params[P_COOLDOWN]
+    last_exit = positions[p, POS_LAST_EXIT]
+    if cooldown > 0 and last_exit >= 0 and (t - 1) - last_exit - 1 < cooldown:
+        return True
+    max_stops = int(params[P_MAX_STOPS])
+    # the ring holds the last max_stops stop times; the oldest of them is at the next slot
+    if (
+        max_stops > 0
+        and state[S_STOPS] >= max_stops
+        and stop_times[int(state[S_STOPS]) % max_stops] > decided - day_ms
+    ):
+        return True
+    if params[P_MAX_PER_DAY] >= 0 and state[S_DAY_ENTRIES] >= params[P_MAX_PER_DAY]:
+        return True
+    equity = state[S_EQUITY]
+    if equity <= 0.0:
+        return False
+    limit = params[P_MAX_TRADE_RISK]
+    if not np.isnan(limit) and stake * params[P_STOPLOSS] / equity > limit + 1e-12:
+        return True
+    limit = params[P_MAX_POSITION]
+    if not np.isnan(limit) and stake / equity > limit + 1e-12:
+        return True
+    limit = params[P_MAX_DAILY_LOSS]
+    start = state[S_DAY_START_EQUITY]
+    if not np.isnan(limit) and start > 0.0 and (start - equity) / start >= limit:
+        return True
+    limit = params[P_MAX_DRAWDOWN]
+    peak = state[S_PEAK]
+    return not np.isnan(limit) and peak > 0.0 and (peak - equity) / peak >= limit
+
+
+@njit(cache=True)
+def rule_exit(pos, minutes, o, h, lo, roi_keys, roi_values, params):  # pragma: no cover
+    """Stoploss, ROI, take-profit or trailing stop of one open position on one candle.
+
+    `pos` is the position's row (N_POS values; its stop and extremes are updated in place),
+    `minutes` the time from the trade's open to this candle's open. Returns (reason, rate),
+    reason 0 when no rule exits. The backtest and the bots (trading.backtest.exits) both call
+    this, so both judge exits by the same code.
+    """
+    fee = params[P_FEE]
+    slip = params[P_SLIPPAGE]
+    sl = params[P_STOPLOSS]
+    tsp = params[P_TSP]
+    has_tsp = not np.isnan(tsp)
+    offset = params[P_TSP_OFFSET]
+    only_offset = params[P_ONLY_OFFSET] > 0.5
+    tp = params[P_TAKE_PROFIT]
+    has_tp = not np.isnan(tp)
+    tf_minutes = int(params[P_TF_MINUTES])
+    open_rate = pos[POS_OPEN_RATE]
+    pos[POS_MAX_RATE] = max(pos[POS_MAX_RATE], h)
+    pos[POS_MIN_RATE] = min(pos[POS_MIN_RATE], lo)
+    stop_at_open = pos[POS_STOP]
+    profit_at_high = h * (1.0 - fee) / (open_rate * (1.0 + fee)) - 1.0
+    # the stop trails the high only while the low has not reached it (freqtrade)
+    if (
+        params[P_TRAILING] > 0.5
+        and stop_at_open < lo
+        and not (only_offset and profit_at_high < offset)
+    ):
+        distance = sl
+        if has_tsp and profit_at_high > offset:
+            distance = tsp
+        new_stop = h * (1.0 - distance)
+        if new_stop > pos[POS_STOP]:
+            pos[POS_STOP] = new_stop
+            pos[POS_STOP_PCT] = distance
+    stop = pos[POS_STOP]
+    stop_hit = stop > 0.0 and stop >= lo
+    trailed = stop != pos[POS_INITIAL_STOP]
+
+    roi_key = -1
+    roi = 0.0
+    for k in range(roi_keys.shape[0]):
+        if roi_keys[k] <= minutes:
+            roi_key = roi_keys[k]
+            roi = roi_values[k]
+    roi_hit = roi_key >= 0 and profit_at_high > roi
+    tp_price = open_rate * (1.0 + tp) if has_tp else 0.0
+
+    reason = 0
+    rate = 0.0
+    if stop_hit and not trailed:
+        reason = STOP_LOSS
+    elif roi_hit:
+        reason = ROI
+        if roi == -1.0 and roi_key % tf_minutes == 0:
+            rate = o
+        else:
+            # the price whose value after the exit fee is the entry's cost with its fee x
+            # (1 + roi): the profit ratio after both fees is exactly roi
+            roi_rate = open_rate * (1.0 + fee) * (1.0 + roi) / (1.0 - fee)
+            if minutes > 0 and minutes == roi_key and roi_key % tf_minutes == 0:
+                # a new ROI step starts at this open: the open already pays it
+                rate = o if roi_rate < o else min(max(roi_rate, lo), h)
+            else:
+                rate = min(max(roi_rate, lo), h)
+    elif has_tp and h >= tp_price:
+        reason = TAKE_PROFIT
+        rate = max(tp_price, o)
+    elif stop_hit:
+        reason = TRAILING_STOP_LOSS
+
+    if reason in (STOP_LOSS, TRAILING_STOP_LOSS):
+        gap_at_open = params[P_GAP_AT_OPEN] > 0.5
+        if (gap_at_open and o < stop_at_open) or (not gap_at_open and stop > h):
+            rate = o
+        elif reason == TRAILING_STOP_LOSS and minutes == 0:
+            # trailing stop armed and hit on the entry candle: assume the worst path
+            if only_offset and has_tsp and tsp > 0.0:
+                rate = o * (1.0 + offset - tsp)
+            else:
+                rate = o * (1.0 - pos[POS_STOP_PCT])
+            rate = max(rate, lo)
+        else:
+            rate = stop
+        rate = rate * (1.0 - slip)
+    return reason, rate
+
+
+@njit(cache=True)
 def simulate(
     t0,
     t1,
@@ -160,6 +333,7 @@ def simulate(
     params,
     positions,
     state,
+    stop_times,
     trades,
     last_close,
     balance,
@@ -171,20 +345,17 @@ def simulate(
     fee = params[P_FEE]
     slip = params[P_SLIPPAGE]
     max_open = params[P_MAX_OPEN]
-    sl = params[P_STOPLOSS]
-    trailing = params[P_TRAILING] > 0.5
-    tsp = params[P_TSP]
-    has_tsp = not np.isnan(tsp)
-    offset = params[P_TSP_OFFSET]
-    only_offset = params[P_ONLY_OFFSET] > 0.5
-    tp = params[P_TAKE_PROFIT]
-    has_tp = not np.isnan(tp)
-    gap_at_open = params[P_GAP_AT_OPEN] > 0.5
-    tf_minutes = int(params[P_TF_MINUTES])
-    n_roi = roi_keys.shape[0]
+    next_open = params[P_EXIT_NEXT_OPEN] > 0.5
+    tf_ms = params[P_TF_MINUTES] * 60_000.0
+    max_stops = int(params[P_MAX_STOPS])
     last_t = n_times - 1
     order = np.empty(n_pairs, np.int64)
     for t in range(t0, t1):
+        day = np.floor((times[t] - tf_ms) / 86_400_000.0)
+        if day != state[S_DAY]:
+            state[S_DAY] = day
+            state[S_DAY_ENTRIES] = 0.0
+            state[S_DAY_START_EQUITY] = state[S_EQUITY]
         # Pairs holding a trade go first, oldest trade first, then the others in the given
         # order (as freqtrade); a slot freed by an exit is free for the pairs after it.
         n_held = 0
@@ -218,110 +389,51 @@ def simulate(
                     stake = _stake(o, params, state)
                     if stake <= 0.0:
                         state[S_REJECTED_FUNDS] += 1
+                    elif _entry_refused(t, p, times, stake, params, positions, state, stop_times):
+                        state[S_REJECTED_RISK] += 1
                     else:
-                        rate = o * (1.0 + slip)
-                        positions[p, POS_OPEN] = 1.0
-                        positions[p, POS_ENTRY_T] = t
-                        positions[p, POS_OPEN_RATE] = rate
-                        positions[p, POS_AMOUNT] = stake / rate
-                        positions[p, POS_STAKE] = stake
-                        stop = rate * (1.0 - sl)
-                        positions[p, POS_STOP] = stop
-                        positions[p, POS_INITIAL_STOP] = stop
-                        positions[p, POS_STOP_PCT] = sl
-                        positions[p, POS_MAX_RATE] = rate
-                        positions[p, POS_MIN_RATE] = rate
-                        state[S_FREE] -= stake * (1.0 + fee)
-                        state[S_TIED] += stake * (1.0 + fee)
-                        state[S_OPEN_COUNT] += 1
-                        positions[p, POS_SEQ] = state[S_SEQ]
-                        state[S_SEQ] += 1
+                        _open_position(p, t, o, stake, params, positions, state)
 
             if positions[p, POS_OPEN] < 0.5:
                 continue
 
             # 2. exits: exit signal -> stoploss -> ROI -> take profit -> trailing stop
-            open_rate = positions[p, POS_OPEN_RATE]
-            entry_t = int(positions[p, POS_ENTRY_T])
-            minutes = (times[t] - times[entry_t]) // 60000
-            positions[p, POS_MAX_RATE] = max(positions[p, POS_MAX_RATE], h)
-            positions[p, POS_MIN_RATE] = min(positions[p, POS_MIN_RATE], lo)
-            stop_at_open = positions[p, POS_STOP]
-            profit_at_high = h * (1.0 - fee) / (open_rate * (1.0 + fee)) - 1.0
-            # the stop trails the high only while the low has not reached it (freqtrade)
-            if trailing and stop_at_open < lo and not (only_offset and profit_at_high < offset):
-                distance = sl
-                if has_tsp and profit_at_high > offset:
-                    distance = tsp
-                new_stop = h * (1.0 - distance)
-                if new_stop > positions[p, POS_STOP]:
-                    positions[p, POS_STOP] = new_stop
-                    positions[p, POS_STOP_PCT] = distance
-            stop = positions[p, POS_STOP]
-            stop_hit = stop > 0.0 and stop >= lo
-            trailed = stop != positions[p, POS_INITIAL_STOP]
-
-            roi_hit = False
-            roi_key = -1
-            roi = 0.0
-            for k in range(n_roi):
-                if roi_keys[k] <= minutes:
-                    roi_key = roi_keys[k]
-                    roi = roi_values[k]
-            if roi_key >= 0 and profit_at_high > roi:
-                roi_hit = True
-            tp_price = open_rate * (1.0 + tp) if has_tp else 0.0
-            tp_hit = has_tp and h >= tp_price
-
+            minutes = (times[t] - times[int(positions[p, POS_ENTRY_T])]) // 60000
+            decided_at = t  # the candle whose close decided the exit
             reason = 0
             rate = 0.0
-            if exit_now[t, p]:
-                reason = EXIT_SIGNAL
+            if exit_now[t, p] or positions[p, POS_PENDING] > 0.5:
+                positions[p, POS_MAX_RATE] = max(positions[p, POS_MAX_RATE], h)
+                positions[p, POS_MIN_RATE] = min(positions[p, POS_MIN_RATE], lo)
+                reason = EXIT_SIGNAL if exit_now[t, p] else int(positions[p, POS_PENDING])
                 rate = o * (1.0 - slip)
-            elif stop_hit and not trailed:
-                reason = STOP_LOSS
-            elif roi_hit:
-                reason = ROI
-                if roi == -1.0 and roi_key % tf_minutes == 0:
-                    rate = o
-                else:
-                    # the price whose value after the exit fee is the entry's cost with its
-                    # fee x (1 + roi): the profit ratio after both fees is exactly roi
-                    roi_rate = open_rate * (1.0 + fee) * (1.0 + roi) / (1.0 - fee)
-                    if minutes > 0 and minutes == roi_key and roi_key % tf_minutes == 0:
-                        # a new ROI step starts at this open: the open already pays it
-                        rate = o if roi_rate < o else min(max(roi_rate, lo), h)
-                    else:
-                        rate = min(max(roi_rate, lo), h)
-            elif tp_hit:
-                reason = TAKE_PROFIT
-                rate = max(tp_price, o)
-            elif stop_hit:
-                reason = TRAILING_STOP_LOSS
-
-            if reason in (STOP_LOSS, TRAILING_STOP_LOSS):
-                if (gap_at_open and o < stop_at_open) or (not gap_at_open and stop > h):
-                    rate = o
-                elif reason == TRAILING_STOP_LOSS and minutes == 0:
-                    # trailing stop armed and hit on the entry candle: assume the worst path
-                    if only_offset and has_tsp and tsp > 0.0:
-                        rate = o * (1.0 + offset - tsp)
-                    else:
-                        rate = o * (1.0 - positions[p, POS_STOP_PCT])
-                    rate = max(rate, lo)
-                else:
-                    rate = stop
-                rate = rate * (1.0 - slip)
+                decided_at = t - 1
+            else:
+                reason, rate = rule_exit(
+                    positions[p], minutes, o, h, lo, roi_keys, roi_values, params
+                )
+                if reason != 0 and next_open:
+                    positions[p, POS_PENDING] = reason  # a market exit at the next open
+                    reason = 0
             if reason != 0:
                 _close(p, t, rate, reason, params, positions, state, trades)
+                positions[p, POS_PENDING] = 0.0
+                positions[p, POS_LAST_EXIT] = decided_at
+                if reason in (STOP_LOSS, TRAILING_STOP_LOSS) and max_stops > 0:
+                    stop_times[int(state[S_STOPS]) % max_stops] = times[decided_at]
+                    state[S_STOPS] += 1
 
         tied_at_close = 0.0
+        held_at_close = 0.0
         for p in range(n_pairs):
             if positions[p, POS_OPEN] > 0.5:
+                held_at_close += positions[p, POS_AMOUNT] * last_close[p]
                 tied_at_close += positions[p, POS_AMOUNT] * last_close[p] * (1.0 - fee)
         balance[t] = state[S_FREE] + state[S_TIED]
         equity[t] = state[S_FREE] + tied_at_close
         open_counts[t] = state[S_OPEN_COUNT]
+        state[S_EQUITY] = state[S_FREE] + held_at_close
+        state[S_PEAK] = max(state[S_PEAK], state[S_EQUITY])
 
 
 @njit(cache=True)
@@ -341,3 +453,26 @@ def force_exit(last_rows, open_, close, params, positions, state, trades):  # pr
         t = last_rows[oldest]
         rate = price[t, oldest] * (1.0 - slip)
         _close(oldest, t, rate, FORCE_EXIT, params, positions, state, trades)
+
+
+@njit(cache=True)
+def first_rule_exit(
+    open_rate, times, open_, high, low, roi_keys, roi_values, params
+):  # pragma: no cover
+    """The first candle on which a rule exits a trade opened at `open_rate` at the open of
+    candle 0 (`times` etc. run from that candle on): (index, reason), or (-1, 0)."""
+    pos = np.zeros(N_POS, dtype=np.float64)
+    stop = open_rate * (1.0 - params[P_STOPLOSS])
+    pos[POS_OPEN] = 1.0
+    pos[POS_OPEN_RATE] = open_rate
+    pos[POS_STOP] = stop
+    pos[POS_INITIAL_STOP] = stop
+    pos[POS_STOP_PCT] = params[P_STOPLOSS]
+    pos[POS_MAX_RATE] = open_rate
+    pos[POS_MIN_RATE] = open_rate
+    for i in range(times.shape[0]):
+        minutes = (times[i] - times[0]) // 60000
+        reason, _ = rule_exit(pos, minutes, open_[i], high[i], low[i], roi_keys, roi_values, params)
+        if reason != 0:
+            return i, reason
+    return -1, 0

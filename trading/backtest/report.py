@@ -47,6 +47,13 @@ ASSUMPTIONS: tuple[str, ...] = (
     "No entry on the last candle; a trade still open at the end closes at its pair's last "
     "close (or open, with force_exit_price = open) with reason force_exit.",
     "Signals on the strategy's startup (warm-up) candles are ignored.",
+    "With exit_fill = next_open (how bots exit, and the default of a bot's backtest) a "
+    "stoploss, ROI, take-profit or trailing exit found on a candle fills at the next "
+    "candle's open instead, as the market order a bot sends once the candle closed.",
+    "Protections and risk limits (cooldown, stoploss guard, entries per day, trade risk, "
+    "position size, daily loss, drawdown) refuse entries as they do for a bot: judged at the "
+    "close of the signal's candle on the equity at that close; refusals are counted in "
+    "rejected_by_risk.",
 )
 
 
@@ -255,6 +262,7 @@ def build_result(
     candles: int,
     rejected_no_slot: int,
     rejected_no_funds: int,
+    rejected_by_risk: int,
     elapsed_s: float,
     loop_s: float,
 ) -> BacktestResult:
@@ -323,6 +331,7 @@ def build_result(
         ),
         "rejected_no_slot": rejected_no_slot,
         "rejected_no_funds": rejected_no_funds,
+        "rejected_by_risk": rejected_by_risk,
     }
     return BacktestResult(
         strategy=summary["strategy"],

@@ -20,8 +20,7 @@ from accounts.models import User
 from cryptopulse.errors import ApplicationError
 from trading.backtest import BacktestConfig, run_backtest
 from trading.backtest.data import fill_gaps, load_stored
-from trading.models import Backtest, BacktestStatus, Candle
-from trading.risk import effective_limits
+from trading.models import Backtest, BacktestStatus, Bot, Candle
 from trading.selectors import default_exchange
 from trading.strategies.registry import get_strategy
 from trading.symbols import normalise_symbol
@@ -43,8 +42,10 @@ def start_backtest(
     exchange: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    bot: Bot | None = None,
 ) -> Backtest:
-    """Queue a backtest; raises ApplicationError (400, naming the field) when it cannot run."""
+    """Queue a backtest; raises ApplicationError (400, naming the field) when it cannot run.
+    `bot` is the bot it backtests (`backtest_bot`): its page sets the run beside its trades."""
     get_strategy(strategy, params)
     config = BacktestConfig(timeframe=timeframe, **settings)  # BacktestError names the field
     exchange = exchange or default_exchange()
@@ -82,6 +83,7 @@ def start_backtest(
             start=start,
             end=end,
             config=config.to_dict(),
+            bot=bot,
         )
     from trading.tasks import run_backtest_task  # the task module imports this one
 
@@ -147,6 +149,14 @@ def _finish(
     return backtest
 
 
+def _taker_fee(bot: Any) -> float:
+    """The fee the bot's market orders pay: the first symbol's taker fee on its exchange."""
+    from trading.selectors import market_info_of, resolve_market
+
+    market = resolve_market(exchange=bot.exchange, text=bot.symbols[0])
+    return float(market_info_of(market).taker_fee)
+
+
 def backtest_bot(
     *,
     user: User,
@@ -163,6 +173,8 @@ def backtest_bot(
     bot = Bot.objects.filter(user=user, pk=bot_id).first()
     if bot is None:
         raise Bot.DoesNotExist
+    from trading.services.bot_rules import backtest_settings_for
+
     return start_backtest(
         user=user,
         strategy=bot.strategy,
@@ -172,9 +184,6 @@ def backtest_bot(
         exchange=bot.exchange,
         start=start or bot.created_at,
         end=end,
-        settings={
-            "wallet": wallet,
-            "stake": float(bot.stake_amount),
-            "max_open_trades": effective_limits(bot.risk_limits).max_open_trades,
-        },
+        bot=bot,
+        settings=backtest_settings_for(bot, wallet=wallet, fee=_taker_fee(bot)),
     )

@@ -19,20 +19,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import User
 from compliance.audit import AuditAction, record
 from cryptopulse.errors import ApplicationError
 from monitoring.tasks import notify_user
-from papertrading.models import PaperAccount
+from papertrading.models import PaperAccount, PriceSource
 from trading.exchanges.base import MarketInfo
 from trading.exchanges.errors import VenueError
 from trading.exchanges.registry import public_venue
@@ -49,21 +47,25 @@ from trading.models import (
     Order,
 )
 from trading.precision import quantize_amount
-from trading.risk import (
-    EntryContext,
-    clean_overrides,
-    effective_limits,
-    entry_refusal,
-    paper_equity_figures,
+from trading.risk import clean_overrides
+from trading.selectors import (
+    UnknownSymbolError,
+    default_exchange,
+    market_info_of,
+    resolve_market,
 )
-from trading.selectors import default_exchange, market_info_of
+from trading.services.bot_rules import (
+    Signal,
+    entry_refusal_for,
+    exit_reason_for,
+    open_entries,
+    open_entry,
+)
 from trading.services.candles import fetch_candles
 from trading.services.orders import TradingAccount, place_order
-from trading.strategies.base import ExitRules
 from trading.strategies.candles import candles_from_rows
 from trading.strategies.registry import get_strategy
 from trading.strategies.signals import evaluate
-from trading.symbols import normalise_symbol
 from trading.timeframes import timeframe_length
 
 logger = logging.getLogger(__name__)
@@ -81,13 +83,11 @@ def _require_owner(user: User, account: TradingAccount) -> None:
 
 def _market(exchange: str, symbol: str, field: str = "symbols") -> Market:
     try:
-        unified = normalise_symbol(symbol)
-    except ValueError:
-        unified = symbol
-    market = Market.objects.filter(exchange=exchange, symbol=unified, active=True).first()
-    if market is None:
-        raise ApplicationError("unknown_symbol", f"No market {symbol!r} on {exchange}.", field)
-    return market
+        return resolve_market(exchange=exchange, text=symbol)
+    except UnknownSymbolError:
+        raise ApplicationError(
+            "unknown_symbol", f"No market {symbol!r} on {exchange}.", field
+        ) from None
 
 
 @transaction.atomic(durable=True)
@@ -296,21 +296,14 @@ def due_bots(*, now: datetime | None = None) -> list[int]:
     if bots_halted():
         return []
     due = []
-    for bot in Bot.objects.filter(status__in=[BotStatus.RUNNING, BotStatus.PAUSED]).only(
-        "pk", "timeframe", "last_candle_time"
-    ):
+    ticking = Bot.objects.filter(status__in=[BotStatus.RUNNING, BotStatus.PAUSED]).exclude(
+        paper_account__price_source=PriceSource.REPLAY  # replays tick on their own clock
+    )
+    for bot in ticking.only("pk", "timeframe", "last_candle_time"):
         closed = last_closed_candle(bot.timeframe, now)
         if bot.last_candle_time is None or bot.last_candle_time < closed:
             due.append(bot.pk)
     return due
-
-
-@dataclass(frozen=True)
-class Signal:
-    enter: bool
-    exit: bool
-    confidence: Decimal | None
-    warming_up: str = ""
 
 
 def _signal(bot: Bot, symbol: str, candle_time: datetime) -> Signal | None:
@@ -360,18 +353,6 @@ def _fetch_missing_candles(bot: Bot, symbol: str, candle_time: datetime, now: da
     return result.inserted > 0
 
 
-def _open_entry(bot: Bot, symbol: str) -> BotDecision | None:
-    """The bot's entry in `symbol` that no exit has closed yet."""
-    last = (
-        BotDecision.objects.filter(bot=bot, symbol=symbol)
-        .filter(Q(action=DecisionAction.ENTER) | Q(action=DecisionAction.EXIT))
-        .select_related("order")
-        .order_by("-candle_time")
-        .first()
-    )
-    return last if last is not None and last.action == DecisionAction.ENTER else None
-
-
 def _account(bot: Bot) -> TradingAccount:
     account = bot.paper_account or bot.connection
     if account is None:  # pragma: no cover - the bot_one_account constraint forbids it
@@ -393,123 +374,16 @@ def _received(order: Order, market: MarketInfo) -> Decimal:
     return quantize_amount(order.filled_amount - fees, market=market)
 
 
-def _risk_refusal(
-    bot: Bot, market: MarketInfo, candle_time: datetime, signal: Signal
-) -> str | None:
-    """The risk policy's objection to entering now (trading.risk), or None."""
-    day_start = candle_time.replace(hour=0, minute=0, second=0, microsecond=0)
-    open_trades = sum(1 for symbol in bot.symbols if _open_entry(bot, symbol) is not None)
-    entries_today = BotDecision.objects.filter(
-        bot=bot, action=DecisionAction.ENTER, candle_time__gte=day_start
-    ).count()
-    last_exit = (
-        BotDecision.objects.filter(bot=bot, symbol=market.symbol, action=DecisionAction.EXIT)
-        .order_by("-candle_time")
-        .values_list("candle_time", flat=True)
-        .first()
-    )
-    step = timeframe_length(bot.timeframe)
-    stoplosses = BotDecision.objects.filter(
-        bot=bot,
-        action=DecisionAction.EXIT,
-        reason="stop_loss",
-        candle_time__gt=candle_time - timedelta(days=1),
-    ).count()
-    context = EntryContext(
-        limits=effective_limits(bot.risk_limits),
-        stake=bot.stake_amount,
-        stoploss=get_strategy(bot.strategy, bot.params).exit_rules().stoploss,
-        confidence=signal.confidence,
-        open_trades=open_trades,
-        entries_today=entries_today,
-        candles_since_exit=None if last_exit is None else int((candle_time - last_exit) / step) - 1,
-        stoplosses_24h=stoplosses,
-    )
-    if bot.paper_account is not None:
-        equity, held, day_equity, peak = paper_equity_figures(
-            account=bot.paper_account, asset=market.base, now=candle_time
-        )
-        context = replace(
-            context,
-            equity=equity,
-            position_value=held,
-            day_start_equity=day_equity,
-            peak_equity=peak,
-        )
-    return entry_refusal(context)
-
-
-def _exit_reason(bot: Bot, entry: BotDecision, candle_time: datetime, signal: Signal) -> str | None:
-    """Why the open trade exits on this candle, in the backtester's order: exit signal,
-    stoploss, ROI table, take-profit, trailing stop.
-
-    The candle's low and high are compared with the entry price; the exit itself is a
-    market order at the tick, after the candle closed (a bot cannot fill in the past).
-    """
-    if signal.exit:
-        return "exit signal"
-    order = entry.order
-    if order is None or not order.average_price:
-        return None
-    candle = Candle.objects.get(
-        exchange=bot.exchange, symbol=entry.symbol, timeframe=bot.timeframe, open_time=candle_time
-    )
-    rules = get_strategy(bot.strategy, bot.params).exit_rules()
-    opened = float(order.average_price)
-    low, high = float(candle.low), float(candle.high)
-    if rules.stoploss is not None and low <= opened * (1 + rules.stoploss):
-        return "stop_loss"
-    candle_close = candle_time + timeframe_length(bot.timeframe)
-    minutes = (candle_close - order.created_at).total_seconds() / 60
-    reached = [after for after in rules.minimal_roi if after <= minutes]
-    if reached and high >= opened * (1 + rules.minimal_roi[max(reached)]):
-        return "roi"
-    if rules.take_profit is not None and high >= opened * (1 + rules.take_profit):
-        return "take_profit"
-    if rules.trailing_stop and rules.stoploss is not None:
-        stop = _trailing_stop(bot, entry, candle_time, opened, rules)
-        if low <= stop:
-            return "trailing_stop_loss"
-    return None
-
-
-def _trailing_stop(
-    bot: Bot, entry: BotDecision, candle_time: datetime, opened: float, rules: ExitRules
-) -> float:
-    """The trailing stop before this candle: below the highest high since the entry.
-
-    It trails `stoploss` below the peak, or `trailing_stop_positive` once the peak is more
-    than `trailing_stop_positive_offset` above the entry (freqtrade's rules). The peak is
-    taken over the candles before this one; this candle's low is then checked against it.
-    """
-    peak_row = Candle.objects.filter(
-        exchange=bot.exchange,
-        symbol=entry.symbol,
-        timeframe=bot.timeframe,
-        open_time__gt=entry.candle_time,
-        open_time__lt=candle_time,
-    ).aggregate(peak=Max("high"))["peak"]
-    peak = max(opened, float(peak_row)) if peak_row is not None else opened
-    stoploss = rules.stoploss if rules.stoploss is not None else -1.0
-    distance = stoploss
-    offset_reached = peak > opened * (1 + rules.trailing_stop_positive_offset)
-    if rules.trailing_stop_positive is not None and offset_reached:
-        distance = -rules.trailing_stop_positive
-    elif rules.trailing_only_offset_is_reached:
-        return opened * (1 + stoploss)
-    return max(opened * (1 + stoploss), peak * (1 + distance))
-
-
 def _act(
     bot: Bot, symbol: str, candle_time: datetime, signal: Signal
 ) -> tuple[str, str, Order | None]:
     """(action, reason, order) for one symbol; the order service does the trading."""
     if signal.warming_up:
         return DecisionAction.HOLD, signal.warming_up, None
-    entry = _open_entry(bot, symbol)
+    entry = open_entry(bot, symbol)
     market = market_info_of(_market(bot.exchange, symbol))
     account = _account(bot)
-    why = _exit_reason(bot, entry, candle_time, signal) if entry is not None else None
+    why = exit_reason_for(bot, entry, candle_time, signal, market) if entry else None
     if entry is not None and why is not None:
         if entry.order is None:
             return DecisionAction.SKIP, f"{why}, but the entry placed no order", None
@@ -529,7 +403,7 @@ def _act(
     if entry is None and signal.enter:
         if bot.status == BotStatus.PAUSED:
             return DecisionAction.SKIP, "entry signal, but the bot is paused", None
-        refusal = _risk_refusal(bot, market, candle_time, signal)
+        refusal = entry_refusal_for(bot, market, candle_time, signal)
         if refusal is not None:
             return DecisionAction.REFUSED, f"risk: {refusal}", None
         client_id = _client_order_id(bot, "buy", symbol, candle_time)
@@ -565,18 +439,30 @@ def _act(
     return DecisionAction.HOLD, "no entry signal", None
 
 
-def tick_bot(*, bot_id: int, now: datetime | None = None) -> list[BotDecision]:
-    """Judge the newest closed candle of each of the bot's symbols, at most once each."""
+def tick_bot(
+    *, bot_id: int, now: datetime | None = None, candle_time: datetime | None = None
+) -> list[BotDecision]:
+    """Judge the newest closed candle of each of the bot's symbols, at most once each.
+
+    `candle_time` judges that candle instead (a replay: trading.services.bot_replay); its
+    candles are all stored, so none is fetched. Symbols holding a trade go first, oldest
+    first, so an exit frees its slot for an entry on the same candle, as in the backtest.
+    """
     now = now or timezone.now()
     bot = Bot.objects.select_related("user", "paper_account", "connection").get(pk=bot_id)
     if bot.status not in (BotStatus.RUNNING, BotStatus.PAUSED) or bots_halted():
         return []
-    candle_time = last_closed_candle(bot.timeframe, now)
+    replaying = candle_time is not None
+    candle_time = candle_time or last_closed_candle(bot.timeframe, now)
     decisions = []
     all_judged = True
-    for symbol in bot.symbols:
+    for symbol in _holding_first(bot):
         signal = _signal(bot, symbol, candle_time)
-        if signal is None and _fetch_missing_candles(bot, symbol, candle_time, now):
+        if (
+            signal is None
+            and not replaying
+            and _fetch_missing_candles(bot, symbol, candle_time, now)
+        ):
             signal = _signal(bot, symbol, candle_time)
         if signal is None:
             all_judged = False  # the candle cannot be had yet: the next tick tries again
@@ -596,6 +482,16 @@ def tick_bot(*, bot_id: int, now: datetime | None = None) -> list[BotDecision]:
     if all_judged:
         Bot.objects.filter(pk=bot.pk).update(last_candle_time=candle_time)
     return decisions
+
+
+def _holding_first(bot: Bot) -> list[str]:
+    entries = open_entries(bot)
+    held = sorted(
+        (entry.candle_time, entry.pk, symbol)
+        for symbol, entry in entries.items()
+        if symbol in bot.symbols
+    )
+    return [symbol for *_, symbol in held] + [s for s in bot.symbols if s not in entries]
 
 
 def _decide(bot: Bot, decision: BotDecision, signal: Signal) -> BotDecision:

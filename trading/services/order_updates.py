@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from monitoring.tasks import notify_user
+from trading.exchange_equity import forget_connection_equity_on_commit
 from trading.exchanges.base import Fill as VenueFill
 from trading.exchanges.base import OrderAck, VenueOrderStatus
 from trading.models import Fill, Order, OrderStatus
@@ -103,10 +104,14 @@ def push_order_update_on_commit(order: Order) -> None:
     """After commit, tell the owner's open pages about the order (nothing on rollback).
 
     A worker sends it: queueing a task costs the order a Redis push, where sending to the
-    channel layer from this thread would cost it an event loop hop (~3 ms a call).
+    channel layer from this thread would cost it an event loop hop (~3 ms a call). Every
+    change of an order passes here, so an exchange connection's cached equity (the risk
+    policy's, trading.exchange_equity) is dropped here too.
     """
     user_id, payload = order.user_id, order_payload(order)
     transaction.on_commit(lambda: notify_user.delay(user_id, ORDER_NOTIFICATION, payload))
+    if order.connection_id is not None:
+        forget_connection_equity_on_commit(order.connection_id)
 
 
 def cancel_open_orders_for_reset(*, account: Any) -> int:

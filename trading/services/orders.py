@@ -1,7 +1,8 @@
 """Placing and cancelling orders: one service for paper accounts and exchange connections.
 
 `place_order` validates the order's shape and symbol, runs the pre-trade checks
-(trading.pretrade), persists the order and hands it to the account's venue:
+(trading.pretrade, with the risk policy of trading.order_risk), persists the order and hands
+it to the account's venue:
 
 - paper: the `PaperVenue` books funds, fills, ledger, position and snapshot inside the same
   transaction as the order row and its audit event, so a paper order is all or nothing. The
@@ -13,12 +14,17 @@
 
 A repeated `client_order_id` on the same account or connection returns the first order
 (`created=False`), never a second one; the database's unique constraint decides races.
+
+An order the risk policy refuses (422 `risk_limit`) writes no order row, only one audit event
+`trading.order.refused`; a paper order's risk limits are judged under the account lock, so
+concurrent orders cannot all pass the position cap on the same figures (the event is written
+after that transaction rolled back).
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -43,7 +49,8 @@ from trading.exchanges.base import (
 from trading.exchanges.errors import OrderNotFound, OrderRejected, UnknownSymbol, VenueError
 from trading.exchanges.registry import paper_venue
 from trading.models import ExchangeConnection, Order, OrderStatus, TradingMode
-from trading.order_spec import OrderSpec, check_shape
+from trading.order_risk import RiskRefused, judge_order
+from trading.order_spec import OrderSpec, check_shape, require_decimal
 from trading.order_status import IllegalTransition, transition
 from trading.pretrade import PreTradeContext, run_pre_trade_checks
 from trading.services.connections import venue_for
@@ -58,6 +65,16 @@ TradingAccount = PaperAccount | ExchangeConnection
 class PlacedOrder:
     order: Order
     created: bool
+
+
+@dataclass(frozen=True)
+class _Placing:
+    """The order being placed, as the two paths take it."""
+
+    spec: OrderSpec
+    client_order_id: str
+    leverage: Decimal
+    actor: User | ApiKey | None
 
 
 def _choice(enum: type[StrEnumChoices], value: str, field: str) -> StrEnumChoices:
@@ -106,12 +123,15 @@ def place_order(
     client_order_id: str | None = None,
     venue: Venue | None = None,
     actor: User | ApiKey | None = None,
+    leverage: Decimal = Decimal(1),
 ) -> PlacedOrder:
     """Validate, check, persist and execute an order on `account` (see the module docstring).
 
-    Raises ApplicationError (400) for bad input, InsufficientBalance (409) when a paper
-    balance cannot cover the order, OrderRefused (422) when an exchange refuses it and 503
-    when it cannot be reached; `account` not the user's raises its DoesNotExist (404).
+    Raises ApplicationError (400) for bad input (leverage on a spot market too),
+    InsufficientBalance (409) when a paper balance cannot cover the order, RiskRefused (422)
+    when it breaks the user's risk limits, OrderRefused (422) when an exchange refuses it and
+    503 when it cannot be reached; `account` not the user's raises its DoesNotExist (404).
+    `leverage` is judged and audited, not stored: spot orders take none.
     """
     _require_owner(user, account)
     if client_order_id is None:
@@ -128,10 +148,12 @@ def place_order(
         time_in_force=_choice(TimeInForce, time_in_force, "time_in_force"),
     )
     check_shape(spec)
+    require_decimal(leverage, "leverage")
+    placing = _Placing(spec, client_order_id, leverage, actor)
     try:
         if isinstance(account, PaperAccount):
-            return _place_paper(user, account, symbol, spec, client_order_id, venue, actor)
-        return _place_on_exchange(user, account, symbol, spec, client_order_id, venue, actor)
+            return _place_paper(user, account, symbol, placing, venue)
+        return _place_on_exchange(user, account, symbol, placing, venue)
     except IntegrityError:
         # The same client order id was placed concurrently: the first one stands.
         if (first := _existing(account, client_order_id)) is not None:
@@ -182,10 +204,10 @@ def _request(order: Order) -> OrderRequest:
     )
 
 
-def _audit_placed(order: Order, user: User, actor: User | ApiKey | None) -> None:
+def _audit_placed(order: Order, user: User, placing: _Placing) -> None:
     record(
         action=AuditAction.ORDER_PLACED,
-        actor=actor or user,
+        actor=placing.actor or user,
         subject=user,
         target=order,
         data={
@@ -200,6 +222,41 @@ def _audit_placed(order: Order, user: User, actor: User | ApiKey | None) -> None
             "status": order.status,
             "filled": order.filled_amount,
             "client_order_id": order.client_order_id,
+            "leverage": placing.leverage,
+        },
+    )
+
+
+def _checked(context: PreTradeContext, actor: User | ApiKey | None) -> None:
+    """The pre-trade checks; a risk refusal is audited (nothing else is written) and raised."""
+    try:
+        run_pre_trade_checks(context)
+    except RiskRefused as refused:
+        _audit_refused(context, refused, actor)
+        raise
+
+
+@transaction.atomic(durable=True)
+def _audit_refused(
+    context: PreTradeContext, refused: RiskRefused, actor: User | ApiKey | None
+) -> None:
+    spec = context.spec
+    record(
+        action=AuditAction.ORDER_REFUSED,
+        actor=actor or context.user,
+        subject=context.user,
+        target=context.account,
+        data={
+            "rule": refused.refusal.rule,
+            "reason": refused.message,
+            "mode": context.mode,
+            "symbol": context.market.symbol,
+            "side": spec.side,
+            "type": spec.type,
+            "amount": spec.amount,
+            "quote_amount": spec.quote_amount,
+            "price": spec.price,
+            "figures": refused.refusal.figures,
         },
     )
 
@@ -208,10 +265,8 @@ def _place_paper(
     user: User,
     account: PaperAccount,
     symbol: str,
-    spec: OrderSpec,
-    client_order_id: str,
+    placing: _Placing,
     prices: Venue | None,
-    actor: User | ApiKey | None,
 ) -> PlacedOrder:
     venue = paper_venue(account, prices=prices)
     try:
@@ -220,25 +275,43 @@ def _place_paper(
         raise ApplicationError(
             "unknown_symbol", f"No market {symbol!r} on {venue.exchange}.", "symbol"
         ) from error
-    run_pre_trade_checks(
-        PreTradeContext(user, TradingMode.PAPER, market, spec, account.base_currency)
-    )
     try:
-        venue.fetch_order_book(market.symbol)  # before any lock: see the module docstring
+        # Before any lock (see the module docstring); the risk checks value the buy with it.
+        book = venue.fetch_order_book(market.symbol)
     except VenueError as error:
         raise ApplicationError(
             "exchange_unavailable",
             f"Market prices are not available right now; try again. ({error})",
             status=503,
         ) from error
-    with transaction.atomic(durable=True):
-        # The account lock comes before the order row: the row's foreign key share-locks the
-        # account, and two orders holding that while both waiting to lock it would deadlock.
-        locked = venue.lock_account()
-        order = _new_order(user, locked, market, venue.exchange, spec, client_order_id)
-        apply_ack(order=order, ack=venue.book_order(order))
-        _audit_placed(order, user, actor)
-        push_order_update_on_commit(order)
+    spec = placing.spec
+    context = PreTradeContext(
+        user,
+        TradingMode.PAPER,
+        market,
+        spec,
+        account.base_currency,
+        account=account,
+        leverage=placing.leverage,
+        price=book.asks[0][0] if book.asks else None,
+        venue=venue,
+        now=venue.now(),
+    )
+    _checked(replace(context, risk_judged_under_lock=True), placing.actor)
+    try:
+        with transaction.atomic(durable=True):
+            # The account lock comes before the order row: the row's foreign key share-locks
+            # the account, and two orders holding that while both waiting to lock it would
+            # deadlock.
+            locked = venue.lock_account()
+            judge_order(replace(context, account=locked))  # the risk limits, under the lock
+            order = _new_order(user, locked, market, venue.exchange, spec, placing.client_order_id)
+            apply_ack(order=order, ack=venue.book_order(order))
+            _audit_placed(order, user, placing)
+            push_order_update_on_commit(order)
+    except RiskRefused as refused:
+        _audit_refused(context, refused, placing.actor)
+        raise
     return PlacedOrder(order, created=True)
 
 
@@ -252,11 +325,10 @@ def _place_on_exchange(
     user: User,
     connection: ExchangeConnection,
     symbol: str,
-    spec: OrderSpec,
-    client_order_id: str,
+    placing: _Placing,
     venue: Venue | None,
-    actor: User | ApiKey | None,
 ) -> PlacedOrder:
+    spec = placing.spec
     if spec.quote_amount is not None:
         raise ApplicationError(
             "quote_amount_not_supported",
@@ -273,13 +345,24 @@ def _place_on_exchange(
         ) from error
     except VenueError as error:
         raise _unavailable(connection, error) from error
-    run_pre_trade_checks(PreTradeContext(user, mode_of(connection), market, spec))
+    context = PreTradeContext(
+        user,
+        mode_of(connection),
+        market,
+        spec,
+        account=connection,
+        leverage=placing.leverage,
+        venue=venue,
+    )
     from trading.precision import check_limits
 
     check_limits(market=market, amount=spec.amount or Decimal(0), price=spec.price)
+    _checked(context, placing.actor)  # after the local checks: it may ask for balances
     with transaction.atomic(durable=True):
-        order = _new_order(user, connection, market, connection.exchange, spec, client_order_id)
-        _audit_placed(order, user, actor)
+        order = _new_order(
+            user, connection, market, connection.exchange, spec, placing.client_order_id
+        )
+        _audit_placed(order, user, placing)
     try:
         ack = venue.create_order(_request(order))
     except OrderRejected as error:

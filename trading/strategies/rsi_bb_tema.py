@@ -76,4 +76,4 @@ class RsiBbTema(Strategy):
         )
 
     def confidence(self, df: pd.DataFrame) -> pd.Series:
-        return oversold_confidence(df["rsi"])
+        return oversold_confidence(df["rsi"], float(self.entry_rsi))

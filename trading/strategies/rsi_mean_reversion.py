@@ -47,4 +47,4 @@ class RsiMeanReversion(Strategy):
         return crossed_above(df["rsi"], float(self.overbought))
 
     def confidence(self, df: pd.DataFrame) -> pd.Series:
-        return oversold_confidence(df["rsi"])
+        return oversold_confidence(df["rsi"], float(self.oversold))

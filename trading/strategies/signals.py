@@ -30,13 +30,19 @@ def crossed_below(series: pd.Series, level: pd.Series | float) -> pd.Series:
     return crossed.astype(bool)
 
 
-def oversold_confidence(rsi: pd.Series) -> pd.Series:
-    """0-100 from how low the RSI was on the candle before: 50 or more -> 0, 30 -> 40, 0 -> 100.
+def oversold_confidence(rsi: pd.Series, oversold: float = 30.0) -> pd.Series:
+    """0-100 from how low the RSI was on the candle before the cross over `oversold`.
 
-    Used by the strategies that buy when RSI climbs back over an oversold level: a deeper dip
-    just before the cross grades the signal higher.
+    At `oversold` it is 75, the platform's default minimum (trading.risk): a signal that
+    meets the strategy's own rule passes it. A deeper dip grades higher, up to 100 at an
+    RSI of 0; a user or bot asking for more confidence keeps only the deeper dips. Above
+    the level it falls by 75 over the next 20 points (no entry signal fires there).
     """
-    return (2.0 * (50.0 - rsi.shift(1))).clip(0.0, 100.0).fillna(0.0)
+    before = rsi.shift(1)
+    deep = 75.0 + 25.0 * (oversold - before) / oversold
+    shallow = 75.0 - 75.0 * (before - oversold) / 20.0
+    graded = deep.where(before <= oversold, shallow)
+    return graded.clip(0.0, 100.0).fillna(0.0)
 
 
 def evaluate(strategy: Strategy, candles: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trading.strategies.signals import crossed_above, crossed_below, evaluate
+from trading.strategies.signals import (
+    crossed_above,
+    crossed_below,
+    evaluate,
+    oversold_confidence,
+)
 from trading.strategies.sma_crossover import SmaCrossover
 
 NAN = np.nan
@@ -92,3 +97,11 @@ def test_evaluate_clears_signals_inside_the_warm_up() -> None:
     assert raw_entries.iloc[: strategy.startup_candles].any()
     assert not frame["entry"].iloc[: strategy.startup_candles].any()
     assert frame["confidence"].isna().all()  # SMA crossover does not grade its signals
+
+
+def test_oversold_confidence_passes_the_default_minimum_at_the_level_and_grades_deeper_dips():
+    # the RSI on the candle before each graded one: at the level, half-way down, 0, above
+    rsi = pd.Series([30.0, 15.0, 0.0, 40.0, 50.0, 60.0, 0.0])
+    graded = oversold_confidence(rsi, 30.0).tolist()
+    assert graded[0] == 0.0  # nothing before the first candle
+    assert graded[1:] == [75.0, 87.5, 100.0, 37.5, 0.0, 0.0]
