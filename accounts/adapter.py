@@ -26,10 +26,14 @@ class AccountAdapter(DefaultAccountAdapter):
         return client_ip(request) or "0.0.0.0"  # noqa: S104 - a label, nothing binds to it
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        user.full_name = " ".join(str(form.cleaned_data.get("full_name") or "").split())[
+            : users.FULL_NAME_MAX
+        ]
         user = super().save_user(request, user, form, commit=commit)
         if commit:
             users.add_default_role(user)
             users.record_registered(user=user, via="web")
+            users.screen_at_signup(user)
         return user
 
     def confirm_email(self, request: HttpRequest, email_address: Any) -> bool:

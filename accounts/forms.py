@@ -6,6 +6,34 @@ from django import forms
 
 from accounts.models import ApiKeyScope
 
+FULL_NAME_HELP = "Optional: the name you go by, e.g. as on your ID. You can change it later."
+
+
+class SignupExtraForm(forms.Form):
+    """What allauth's sign-up form asks besides email and password (ACCOUNT_SIGNUP_FORM_CLASS);
+    the adapter stores it."""
+
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        required=False,
+        help_text=FULL_NAME_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def signup(self, request: object, user: object) -> None:
+        """allauth calls this after saving; AccountAdapter.save_user has done the work."""
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label="Full name",
+        max_length=200,
+        required=False,
+        help_text=FULL_NAME_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
 
 class CodeForm(forms.Form):
     code = forms.CharField(

@@ -42,10 +42,15 @@ class UserManager(DjangoUserManager["User"]):
 
 
 class User(AbstractUser):
-    """A person who signs in with an email address (unique, stored lower-case)."""
+    """A person who signs in with an email address (unique, stored lower-case).
+
+    `full_name` is the name the person goes by, optional, asked at sign-up and editable on
+    the profile page; it is screened against the sanctions lists until a KYC identity
+    (compliance) gives the legal name."""
 
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
+    full_name = models.CharField("full name", max_length=200, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -10,6 +10,7 @@ urlpatterns = [
     path("2fa/verify/", views.two_factor_verify, name="account_2fa_verify"),
     path("2fa/disable/", views.two_factor_disable, name="account_2fa_disable"),
     path("2fa/backup-codes/", views.backup_codes_regenerate, name="account_backup_codes"),
+    path("profile/", views.profile, name="account_profile"),
     path("security/", views.security, name="account_security"),
     path("security/api-keys/", views.api_key_create, name="account_api_key_create"),
     path(

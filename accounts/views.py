@@ -19,7 +19,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts.forms import ApiKeyForm, CodeForm, DisableTwoFactorForm
+from accounts.forms import ApiKeyForm, CodeForm, DisableTwoFactorForm, ProfileForm
 from accounts.models import ApiKey, User
 from accounts.receivers import LOGIN_METHOD_SESSION_KEY
 from accounts.selectors import api_keys_of, sessions_of
@@ -218,3 +218,15 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
     )
     messages.success(request, f"Signed out {ended} other session(s).")
     return redirect("account_security")
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The user's own details: the name they go by (screened when it changes)."""
+    user: User = request.user  # type: ignore[assignment]
+    form = ProfileForm(request.POST or None, initial={"full_name": user.full_name})
+    if request.method == "POST" and form.is_valid():
+        users.update_full_name(user=user, full_name=form.cleaned_data["full_name"])
+        messages.success(request, "Your profile is saved.")
+        return redirect("account_profile")
+    return render(request, "accounts/profile.html", {"form": form})

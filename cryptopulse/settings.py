@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -217,6 +218,8 @@ ACCOUNT_SIGNUP_OPEN = env.bool("ACCOUNT_SIGNUP_OPEN", default=True)
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Adds the optional full name (screened against the sanctions lists; docs/screening.md).
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
 ACCOUNT_UNIQUE_EMAIL = True
 # Nobody signs in (or trades) before proving the address.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -380,12 +383,130 @@ RISK_MAX_LEVERAGE = env.str("RISK_MAX_LEVERAGE", default="10")
 RISK_BREAKER_FAILURES = env.int("RISK_BREAKER_FAILURES", default=3)
 RISK_BREAKER_MINUTES = env.int("RISK_BREAKER_MINUTES", default=60)
 
+# --- Compliance: KYC (docs/kyc.md) -------------------------------------------------------------
+
+
+def _per_level(name: str, default: str) -> dict[int, list[str]]:
+    """`1=a/b,2=c/d,3=e/f` -> {1: ["a", "b"], ...}: one entry for each KYC level 1-3."""
+    parsed: dict[int, list[str]] = {}
+    for item in env.str(name, default=default).split(","):
+        level, _, values = item.strip().partition("=")
+        if not level.strip().isdigit() or not values:
+            raise ImproperlyConfigured(f"{name}: {item!r} is not level=value")
+        parsed[int(level)] = [value.strip() for value in values.split("/")]
+    if sorted(parsed) != [1, 2, 3]:
+        raise ImproperlyConfigured(f"{name} needs levels 1, 2 and 3.")
+    return parsed
+
+
+def _usd(name: str, text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name}: {text!r} is not an amount") from None
+    if not value.is_finite() or value < 0:
+        raise ImproperlyConfigured(f"{name}: {text!r} is not an amount")
+    return value
+
+
+# Live trading limits per level in USD, "level=daily/monthly" (a UTC day, a calendar month);
+# level 0 (a verified email only) trades paper and testnet, never live.
+KYC_LIMITS_USD: dict[int, dict[str, Decimal]] = {
+    level: {"daily": _usd("KYC_LIMITS_USD", daily), "monthly": _usd("KYC_LIMITS_USD", monthly)}
+    for level, (daily, monthly) in _per_level(
+        "KYC_LIMITS_USD", "1=10000/50000,2=100000/500000,3=1000000/5000000"
+    ).items()
+}
+# How long an approval stands before the user must be reviewed again, in days per level (the
+# ID document's own expiry ends a level 1 approval sooner).
+KYC_REVIEW_DAYS: dict[int, int] = {
+    level: int(days[0])
+    for level, days in _per_level("KYC_REVIEW_DAYS", "1=730,2=730,3=365").items()
+}
+# The user is told this many days before an approval lapses (once).
+KYC_EXPIRY_NOTICE_DAYS = env.int("KYC_EXPIRY_NOTICE_DAYS", default=30)
+# The largest document a user may upload (10 MiB).
+KYC_MAX_DOCUMENT_BYTES = env.int("KYC_MAX_DOCUMENT_BYTES", default=10 * 1024 * 1024)
+
+# --- Compliance: transaction monitoring and cases (docs/monitoring-rules.md, docs/cases.md) --
+# ISO 3166-1 alpha-2 codes whose KYC nationals/residents count as high-risk (a rule and +25
+# risk points). Default: FATF's "call for action" list (DPRK, Iran, Myanmar); add the FATF
+# grey list or your regulator's list here, comma-separated.
+HIGH_RISK_COUNTRIES: list[str] = [
+    code.strip().upper()
+    for code in env.list("HIGH_RISK_COUNTRIES", default=["KP", "IR", "MM"])
+    if code.strip()
+]
+# The hourly monitoring pass looks at users with fills in this many hours (over an hour, so
+# runs overlap and a late fill is still seen; alerts are deduplicated).
+MONITORING_LOOKBACK_HOURS = env.int("MONITORING_LOOKBACK_HOURS", default=2)
+# How long an open case may wait for a decision, in hours per severity, before it breaches
+# its SLA (shown in the case queue and on the officer dashboard).
+CASE_SLA_HOURS: dict[str, int] = {
+    "critical": env.int("CASE_SLA_HOURS_CRITICAL", default=4),
+    "high": env.int("CASE_SLA_HOURS_HIGH", default=24),
+    "medium": env.int("CASE_SLA_HOURS_MEDIUM", default=72),
+    "low": env.int("CASE_SLA_HOURS_LOW", default=168),
+}
+
+# --- Compliance: screening (docs/screening.md) -------------------------------------------------
+# A user scoring at least this (0-100) against a listed entry gets a ScreeningMatch and a case;
+# chosen with benchmarks/screening_eval.py (recall vs false positives, docs/screening.md).
+SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=80.0)
+# Each worker's in-memory index compares its build stamp (list versions + last entry change,
+# cached in Redis for SCREENING_STAMP_SECONDS) at most this often, and rebuilds on a change.
+SCREENING_INDEX_CHECK_SECONDS = env.float("SCREENING_INDEX_CHECK_SECONDS", default=5.0)
+SCREENING_STAMP_SECONDS = env.int("SCREENING_STAMP_SECONDS", default=5)
+# Users per rescreen task (compliance.rescreen_chunk, queue "screening").
+SCREENING_RESCREEN_CHUNK = env.int("SCREENING_RESCREEN_CHUNK", default=500)
+
+# --- Compliance: watchlist downloads (docs/watchlists.md) ------------------------------------
+# Off by default: lists are imported with `manage.py import_watchlist`. When on, beat runs
+# `compliance.download_watchlists` this often (after `manage.py sync_periodic_tasks`); it
+# fetches each source's URLs (space- or comma-separated in the env) into a temporary
+# directory and imports them. A source without URLs is left alone (PEP has none by default).
+_OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports"
+WATCHLIST_DOWNLOADS: dict[str, Any] = {
+    "enabled": env.bool("WATCHLIST_DOWNLOADS_ENABLED", default=False),
+    "every_seconds": env.int("WATCHLIST_DOWNLOADS_EVERY_S", default=6 * 3600),
+    "timeout_seconds": env.int("WATCHLIST_DOWNLOAD_TIMEOUT_S", default=120),
+    "max_bytes": env.int("WATCHLIST_DOWNLOAD_MAX_BYTES", default=200 * 1024 * 1024),
+    "urls": {
+        source: env.str(f"WATCHLIST_URLS_{source.upper()}", default=" ".join(urls))
+        .replace(",", " ")
+        .split()
+        for source, urls in {
+            "ofac_sdn": [
+                f"{_OFAC_EXPORTS}/{name}"
+                for name in ("SDN.CSV", "ALT.CSV", "ADD.CSV", "SDN_COMMENTS.CSV")
+            ],
+            "ofac_cons": [
+                f"{_OFAC_EXPORTS}/{name}"
+                for name in ("CONS_PRIM.CSV", "CONS_ALT.CSV", "CONS_ADD.CSV", "CONS_COMMENTS.CSV")
+            ],
+            "un": ["https://scsanctions.un.org/resources/xml/en/consolidated.xml"],
+            "eu": [
+                "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/"
+                "content?token=dG9rZW4tMjAxNw"
+            ],
+            "uk": ["https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.csv"],
+            "pep": [],
+        }.items()
+    },
+}
+
 # --- Static files (WhiteNoise serves them from gunicorn) ---------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# KYC documents and case attachments: outside any public path, served only by checked views.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / ".run" / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

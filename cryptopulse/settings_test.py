@@ -50,3 +50,19 @@ STORAGES = {
 }
 # The test worker outlives database flushes (see cryptopulse/celery.py).
 WORKER_CLEARS_CONTENT_TYPE_CACHE = True
+
+# Uploaded documents go to a directory of the test run, never next to development data.
+import tempfile as _tempfile  # noqa: E402
+
+PRIVATE_MEDIA_ROOT = Path(_tempfile.mkdtemp(prefix="cp-test-private-"))  # noqa: F405
+STORAGES = {
+    **STORAGES,
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
+}
+
+# Screening: every process (the test worker too) looks at the list stamp on each use, so a
+# test's freshly listed entries are seen at once (tests/compliance/screening).
+SCREENING_INDEX_CHECK_SECONDS = 0

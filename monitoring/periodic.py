@@ -79,4 +79,37 @@ PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
         queue="bots",
         description="One tick per bot whose candle closed: at most one decision per candle.",
     ),
+    PeriodicSpec(
+        name="compliance: expire KYC approvals",
+        task="compliance.expire_kyc",
+        every_seconds=24 * 3600,
+        description="Lapses KYC approvals past their expiry; warns users 30 days before, once.",
+    ),
+    PeriodicSpec(
+        name="compliance: monitoring rules",
+        task="compliance.run_monitoring_rules",
+        every_seconds=3600,
+        description="Window rules over users with recent fills; refreshes decayed risk scores.",
+    ),
 )
+
+
+def watchlist_download_specs() -> tuple[PeriodicSpec, ...]:
+    """The scheduled list download, only when settings.WATCHLIST_DOWNLOADS is enabled (so
+    turning it off and syncing removes the schedule; docs/watchlists.md)."""
+    from django.conf import settings
+
+    config = settings.WATCHLIST_DOWNLOADS
+    if not config["enabled"]:
+        return ()
+    return (
+        PeriodicSpec(
+            name="compliance: download watchlists",
+            task="compliance.download_watchlists",
+            every_seconds=config["every_seconds"],
+            description="Fetches the sanctions lists from the authorities' URLs and imports them.",
+        ),
+    )
+
+
+PERIODIC_TASKS += watchlist_download_specs()

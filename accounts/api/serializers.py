@@ -18,6 +18,7 @@ class LoginInput(serializers.Serializer):
 class RegisterInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, max_length=4096)
+    full_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class RefreshInput(serializers.Serializer):
@@ -38,6 +39,7 @@ class UserOutput(serializers.ModelSerializer):
         fields = (
             "id",
             "email",
+            "full_name",
             "first_name",
             "last_name",
             "roles",

@@ -75,7 +75,10 @@ class RegisterView(AuthEndpoint):
         email = data.validated_data["email"]
         try:
             users.register_user(
-                request=request._request, email=email, password=data.validated_data["password"]
+                request=request._request,
+                email=email,
+                password=data.validated_data["password"],
+                full_name=data.validated_data.get("full_name", ""),
             )
         except users.EmailTaken:
             get_adapter(request._request).send_account_already_exists_mail(email)

@@ -40,17 +40,21 @@ def add_default_role(user: User) -> None:
     user.groups.add(group)
 
 
+FULL_NAME_MAX = 200
+
+
 @transaction.atomic(durable=True)
-def register_user(*, request: HttpRequest, email: str, password: str) -> User:
+def register_user(*, request: HttpRequest, email: str, password: str, full_name: str = "") -> User:
     """Create an unverified trader and send the verification mail (API sign-up).
 
     The password passes Django's validators first; the account cannot sign in until the
-    address is confirmed through the link in the mail.
+    address is confirmed through the link in the mail. A `full_name` given is screened
+    against the sanctions lists in the worker once the account is committed.
     """
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken(email)
-    user = User(email=email)
+    user = User(email=email, full_name=_clean_name(full_name))
     try:
         validate_password(password, user)
     except ValidationError as error:
@@ -66,7 +70,50 @@ def register_user(*, request: HttpRequest, email: str, password: str) -> User:
         data={"email": email, "via": "api"},
     )
     transaction.on_commit(lambda: _send_verification(request, user))
+    screen_at_signup(user)
     return user
+
+
+def _clean_name(value: str) -> str:
+    name = " ".join((value or "").split())
+    if len(name) > FULL_NAME_MAX:
+        raise ValidationError({"full_name": [f"At most {FULL_NAME_MAX} characters."]})
+    return name
+
+
+def screen_at_signup(user: User) -> None:
+    """A new account with a name is screened (in the worker, after commit)."""
+    if user.full_name:
+        from compliance.models import ScreeningTrigger
+        from compliance.screening.services import request_screening
+
+        request_screening(user=user, trigger=ScreeningTrigger.SIGNUP)
+
+
+@transaction.atomic(durable=True)
+def update_full_name(*, user: User, full_name: str) -> User:
+    """Change the name the user goes by (profile page): one NAME_CHANGED event, and a
+    screening of the new name (trigger name_change) in the worker after commit."""
+    name = _clean_name(full_name)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.full_name == name:
+        return locked
+    old = locked.full_name
+    locked.full_name = name
+    locked.save(update_fields=["full_name"])
+    record(
+        action=AuditAction.NAME_CHANGED,
+        actor=locked,
+        target=locked,
+        data={"old": old, "new": name},
+    )
+    if name:
+        from compliance.models import ScreeningTrigger
+        from compliance.screening.services import request_screening
+
+        request_screening(user=locked, trigger=ScreeningTrigger.NAME_CHANGE)
+    user.full_name = name
+    return locked
 
 
 def _send_verification(request: HttpRequest, user: User) -> None:

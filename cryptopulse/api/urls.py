@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("trading.api.urls")),
     path("", include("papertrading.api.urls")),
+    path("", include("compliance.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

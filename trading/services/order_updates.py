@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
+from compliance.monitoring.hooks import monitor_order_on_commit
 from monitoring.tasks import notify_user
 from trading.exchange_equity import forget_connection_equity_on_commit
 from trading.exchanges.base import Fill as VenueFill
@@ -81,6 +82,8 @@ def apply_ack(*, order: Order, ack: OrderAck) -> list[Fill]:
     status = _STATUS_OF_ACK[VenueOrderStatus(ack.status)]
     if status != order.status or fields:
         transition(order, status, also=fields)
+    if new_fills:
+        monitor_order_on_commit(order)  # compliance's transaction monitoring, after commit
     return new_fills
 
 

@@ -30,3 +30,13 @@ class Command(BaseCommand):
 
         bot = ensure_demo_bot(user=users[0], account=account)
         self.stdout.write(f"demo bot: {bot.name} on {account.name}")
+        # Compliance: a second officer (four eyes), a trader with level-1 KYC pending review,
+        # and a screening case and a monitoring case assigned to the demo officer.
+        from compliance.demo import seed_demo_compliance
+
+        demo = seed_demo_compliance(password=settings.DEMO_PASSWORD, officer=users[1])
+        self.stdout.write(
+            f"demo compliance: {demo.second_officer.email} (officer), {demo.applicant.email} "
+            f"(KYC level 1 pending), cases #{demo.screening_case.pk} and "
+            f"#{demo.monitoring_case.pk} assigned to {users[1].email}"
+        )
