@@ -28,6 +28,10 @@ def _setup(sim_url: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cryptopulse.settings")
     os.environ["SIM_EXCHANGE_URL"] = sim_url
     os.environ["MARKET_DATA_SOURCE"] = "simulated"
+    # The benchmark measures the order path, risk checks included, not the platform's caps:
+    # thousands of buys a day on one account would be refused at the 50th (docs/risk.md).
+    os.environ.setdefault("RISK_MAX_TRADES_PER_DAY", "10000000")
+    os.environ.setdefault("RISK_MAX_POSITION_PCT", "100")
     import django
 
     django.setup()
