@@ -21,12 +21,12 @@ from papertrading.services import check_ledgers, open_account
 from tests.factories import UserFactory
 from trading.backtest import BacktestConfig, run_backtest
 from trading.backtest.data import load_stored
-from trading.models import BotDecision, Candle, DecisionAction
+from trading.models import Candle
 from trading.services.bot_replay import replay_bot
+from trading.services.bot_results import bot_trades
 from trading.services.bot_rules import backtest_settings_for
 from trading.services.bots import create_bot
 from trading.strategies.registry import get_strategy
-from trading.timeframes import timeframe_length
 
 D = Decimal
 CANDLES = (
@@ -61,38 +61,20 @@ def _store_real_candles() -> datetime:
 
 
 def _bot_round_trips(bot) -> list[dict]:
-    """The bot's closed trades in the backtest's terms, from its decisions and fills."""
-    step = timeframe_length(bot.timeframe)
-    decisions = (
-        BotDecision.objects.filter(bot=bot, action__in=[DecisionAction.ENTER, DecisionAction.EXIT])
-        .select_related("order")
-        .prefetch_related("order__fills")
-        .order_by("candle_time")
-    )
-    trades, entry = [], None
-    for decision in decisions:
-        if decision.action == DecisionAction.ENTER:
-            entry = decision
-            continue
-        assert entry is not None
-        assert entry.order is not None
-        assert decision.order is not None
-        cost = entry.order.filled_quote  # what the buy spent
-        fills = list(decision.order.fills.all())
-        proceeds = sum((f.price * f.amount - f.fee for f in fills), D(0))
-        trades.append(
-            {
-                "pair": decision.symbol,
-                "open_time": (entry.candle_time + step).isoformat(),
-                "close_time": (decision.candle_time + step).isoformat(),
-                "open_rate": entry.order.average_price,
-                "close_rate": decision.order.average_price,
-                "exit_reason": decision.reason,
-                "profit_pct": float((proceeds - cost) / cost * 100),
-            }
-        )
-        entry = None
-    return trades
+    """The bot's closed trades in the backtest's terms (the bot page's own round trips)."""
+    return [
+        {
+            "pair": trade.pair,
+            "open_time": trade.open_time.isoformat(),
+            "close_time": trade.close_time.isoformat(),
+            "open_rate": trade.open_rate,
+            "close_rate": trade.close_rate,
+            "exit_reason": trade.exit_reason,
+            "profit_pct": None if trade.profit_pct is None else float(trade.profit_pct),
+        }
+        for trade in bot_trades(bot)
+        if trade.close_time is not None
+    ]
 
 
 def test_a_replayed_bot_makes_the_same_trades_as_its_backtest(simulated_markets):

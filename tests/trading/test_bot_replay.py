@@ -5,15 +5,17 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from rest_framework.test import APIClient
 
 from cryptopulse.errors import ApplicationError
 from papertrading.replay import start_replay
 from papertrading.services import open_account
 from tests.factories import UserFactory
+from tests.factories.bots import crossover_bot
 from tests.factories.candles import store_candles
 from trading.models import BotDecision, BotStatus
 from trading.services.bot_replay import queue_bot_replay, replay_bot
-from trading.services.bots import create_bot, due_bots, set_bot_status
+from trading.services.bots import due_bots, set_bot_status
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -33,16 +35,7 @@ def replay_bot_on_candles(simulated_markets):
         start=T0,
         end=T0 + 252 * HOUR,
     )
-    return create_bot(
-        user=account.user,
-        name="cross",
-        strategy="sma_crossover",
-        params={"fast_period": 2, "slow_period": 3},
-        account=account,
-        symbols=["BTC/USDT"],
-        timeframe="1h",
-        stake_amount=D("100"),
-    )
+    return crossover_bot(account)
 
 
 def test_the_replay_enters_and_exits_at_the_next_candles_open(replay_bot_on_candles):
@@ -87,16 +80,7 @@ def test_a_replay_that_cannot_run_is_refused_before_queueing(
     steps = 0 if case == "steps" else 10
     if case == "live_account":
         account = open_account(user=bot.user, starting_balance=D("1000"), name="live")
-        bot = create_bot(
-            user=bot.user,
-            name="live",
-            strategy="sma_crossover",
-            params={},
-            account=account,
-            symbols=["BTC/USDT"],
-            timeframe="1h",
-            stake_amount=D("100"),
-        )
+        bot = crossover_bot(account, name="live")
     if case == "stopped":
         set_bot_status(user=bot.user, bot_id=bot.pk, status=BotStatus.STOPPED)
     with pytest.raises(ApplicationError) as error:
@@ -107,3 +91,13 @@ def test_a_replay_that_cannot_run_is_refused_before_queueing(
 def test_another_users_bot_cannot_be_replayed(replay_bot_on_candles):
     with pytest.raises(type(replay_bot_on_candles).DoesNotExist):
         replay_bot(user=UserFactory.create(), bot_id=replay_bot_on_candles.pk)
+
+
+def test_the_api_refuses_a_bad_step_count_naming_the_field(replay_bot_on_candles):
+    bot = replay_bot_on_candles
+    api = APIClient()
+    api.force_authenticate(bot.user)
+    answer = api.post(f"/api/v1/bots/{bot.pk}/replay", {"steps": 0}, format="json")
+    assert answer.status_code == 400
+    assert "steps" in answer.json()["fields"]
+    assert not BotDecision.objects.filter(bot=bot).exists()

@@ -10,9 +10,9 @@ from rest_framework.test import APIClient
 from papertrading.replay import start_replay
 from papertrading.services import open_account
 from tests.factories import UserFactory
+from tests.factories.bots import crossover_bot
 from tests.factories.candles import store_candles
 from trading.models import BotDecision
-from trading.services.bots import create_bot
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 D = Decimal
@@ -32,16 +32,7 @@ def test_a_replay_queued_over_the_api_is_run_by_the_worker(
         start=T0,
         end=T0 + timedelta(hours=252),
     )
-    bot = create_bot(
-        user=account.user,
-        name="cross",
-        strategy="sma_crossover",
-        params={"fast_period": 2, "slow_period": 3},
-        account=account,
-        symbols=["BTC/USDT"],
-        timeframe="1h",
-        stake_amount=D("100"),
-    )
+    bot = crossover_bot(account)
     api = APIClient()
     api.force_authenticate(account.user)
     # when
@@ -59,16 +50,7 @@ def test_a_replay_queued_over_the_api_is_run_by_the_worker(
 
 def test_a_bot_on_live_prices_cannot_replay_over_the_api(simulated_markets):
     account = open_account(user=UserFactory.create(), starting_balance=D("10000"))
-    bot = create_bot(
-        user=account.user,
-        name="live",
-        strategy="sma_crossover",
-        params={},
-        account=account,
-        symbols=["BTC/USDT"],
-        timeframe="1h",
-        stake_amount=D("100"),
-    )
+    bot = crossover_bot(account, name="live")
     api = APIClient()
     api.force_authenticate(account.user)
     answer = api.post(f"/api/v1/bots/{bot.pk}/replay", {}, format="json")

@@ -11,6 +11,7 @@ from cryptopulse.errors import ApplicationError
 from papertrading.services import check_ledgers, open_account
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory
+from tests.factories.bots import crossover_bot
 from tests.factories.candles import store_candles
 from trading.models import Bot, BotDecision, BotStatus, Candle, Order
 from trading.services.bots import (
@@ -47,16 +48,7 @@ FLAT = ["100"] * 250  # candles 0..249
 @pytest.fixture
 def bot(simulated_markets):
     account = open_account(user=UserFactory.create(), starting_balance=D("10000"))
-    return create_bot(
-        user=account.user,
-        name="cross",
-        strategy="sma_crossover",
-        params={"fast_period": 2, "slow_period": 3},
-        account=account,
-        symbols=["BTC/USDT"],
-        timeframe="1h",
-        stake_amount=D("100"),
-    )
+    return crossover_bot(account)
 
 
 @pytest.mark.django_db
@@ -227,16 +219,7 @@ def test_the_last_closed_candle_is_on_the_utc_grid():
 def test_ten_concurrent_ticks_of_one_candle_trade_once(simulated_markets, run):
     # given
     account = open_account(user=UserFactory.create(), starting_balance=D("10000"))
-    cross = create_bot(
-        user=account.user,
-        name="cross",
-        strategy="sma_crossover",
-        params={"fast_period": 2, "slow_period": 3},
-        account=account,
-        symbols=["BTC/USDT"],
-        timeframe="1h",
-        stake_amount=D("100"),
-    )
+    cross = crossover_bot(account)
     _candles([*FLAT, "110"])
     # when
     outcomes = run_at_once(10, lambda n: str(len(tick_bot(bot_id=cross.pk, now=_after(250)))))
