@@ -459,6 +459,11 @@ SCREENING_INDEX_CHECK_SECONDS = env.float("SCREENING_INDEX_CHECK_SECONDS", defau
 SCREENING_STAMP_SECONDS = env.int("SCREENING_STAMP_SECONDS", default=5)
 # Users per rescreen task (compliance.rescreen_chunk, queue "screening").
 SCREENING_RESCREEN_CHUNK = env.int("SCREENING_RESCREEN_CHUNK", default=500)
+# Assets whose deposit address is asked of each exchange connection (besides every asset the
+# account holds) and checked against the listed addresses (compliance.screening.venue_wallets).
+# Asked when a connection passes its check, when a bot starts on it, and daily.
+VENUE_WALLET_CHECKS = env.bool("VENUE_WALLET_CHECKS", default=True)
+VENUE_WALLET_ASSETS: list[str] = env.list("VENUE_WALLET_ASSETS", default=["BTC", "ETH", "USDT"])
 
 # --- Compliance: watchlist downloads (docs/watchlists.md) ------------------------------------
 # Off by default: lists are imported with `manage.py import_watchlist`. When on, beat runs

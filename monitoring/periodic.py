@@ -86,6 +86,13 @@ PERIODIC_TASKS: tuple[PeriodicSpec, ...] = (
         description="Lapses KYC approvals past their expiry; warns users 30 days before, once.",
     ),
     PeriodicSpec(
+        name="compliance: venue deposit addresses",
+        task="compliance.screen_all_venue_wallets",
+        every_seconds=24 * 3600,
+        queue="screening",
+        description="Checks the deposit addresses each working exchange connection reports.",
+    ),
+    PeriodicSpec(
         name="compliance: monitoring rules",
         task="compliance.run_monitoring_rules",
         every_seconds=3600,

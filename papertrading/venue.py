@@ -37,6 +37,7 @@ from papertrading.replay import ReplayPrices
 from trading.exchanges.base import (
     Balance,
     Candle,
+    DepositAddress,
     KeyPermissions,
     MarketInfo,
     OrderAck,
@@ -164,6 +165,9 @@ class PaperVenue:
 
     def fetch_key_permissions(self) -> KeyPermissions | None:
         return KeyPermissions(can_read=True, can_trade=True, can_withdraw=False)
+
+    def fetch_deposit_address(self, asset: str) -> DepositAddress | None:
+        return None  # virtual money: nothing can be deposited
 
     # --- orders (inside the order service's transaction) -----------------------------------
     def create_order(self, request: OrderRequest) -> OrderAck:

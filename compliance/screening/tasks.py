@@ -1,4 +1,5 @@
-"""Screening in the worker (queue "screening"): one user, or one chunk of a rescreen.
+"""Screening in the worker (queue "screening"): one user, one chunk of a rescreen, or the
+deposit addresses of an exchange connection.
 
 Thin: load ids, call the service, return small JSON. Both are safe to run twice: a user's
 open (or dismissed, or confirmed) match for an entry is never created again, and a chunk's
@@ -13,7 +14,8 @@ from celery import shared_task
 
 from accounts.models import User
 from compliance.models import ScreeningTrigger
-from compliance.screening import services
+from compliance.screening import services, venue_wallets
+from trading.models import ExchangeConnection
 
 
 @shared_task(name="compliance.screen_user", acks_late=True)
@@ -45,3 +47,30 @@ def rescreen_chunk(
         if not isinstance(error, OSError) or self.request.retries >= self.max_retries:
             services.fail_rescreen(job_id=job_id, error=f"chunk {chunk}: {error!r}")
         raise
+
+
+@shared_task(name="compliance.screen_venue_wallets", acks_late=True)
+def check_venue_wallets_task(connection_id: int) -> dict[str, Any]:
+    connection = (
+        ExchangeConnection.objects.filter(pk=connection_id, removed_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+    if connection is None:
+        return {"connection": connection_id, "wallets": [], "listed": [], "skipped": {}}
+    result = venue_wallets.check_venue_wallets(connection=connection)
+    return {
+        "connection": connection_id,
+        "wallets": [wallet.pk for wallet in result.wallets],
+        "listed": [wallet.pk for wallet in result.listed],
+        "skipped": result.skipped,
+    }
+
+
+@shared_task(name="compliance.screen_all_venue_wallets")
+def check_all_venue_wallets_task() -> dict[str, int]:
+    """Daily: one check per working connection, spread over the screening workers."""
+    ids = venue_wallets.checkable_connections()
+    for connection_id in ids:
+        check_venue_wallets_task.delay(connection_id)
+    return {"queued": len(ids)}

@@ -130,6 +130,16 @@ class KeyPermissions:
 
 
 @dataclass(frozen=True)
+class DepositAddress:
+    """Where the venue takes deposits of `asset` for this account (checked against the lists)."""
+
+    asset: str
+    address: str
+    network: str | None = None
+    tag: str | None = None  # memo / destination tag, where the chain needs one
+
+
+@dataclass(frozen=True)
 class OrderRequest:
     """An order as the venue receives it: already validated and quantized.
 
@@ -214,6 +224,10 @@ class Venue(Protocol):
     def fetch_balance(self) -> list[Balance]: ...
 
     def fetch_key_permissions(self) -> KeyPermissions | None: ...
+
+    def fetch_deposit_address(self, asset: str) -> DepositAddress | None:
+        """The account's deposit address for `asset`; None where the venue's API gives none."""
+        ...
 
     def create_order(self, request: OrderRequest) -> OrderAck: ...
 

@@ -31,6 +31,7 @@ from trading.exchanges.base import (
     Balance,
     Candle,
     Credentials,
+    DepositAddress,
     Fill,
     KeyPermissions,
     MarketInfo,
@@ -301,6 +302,21 @@ class CcxtVenue:
             can_read=bool(raw.get("enableReading")),
             can_trade=bool(raw.get("enableSpotAndMarginTrading")),
             can_withdraw=bool(raw.get("enableWithdrawals")),
+        )
+
+    def fetch_deposit_address(self, asset: str) -> DepositAddress | None:
+        """ccxt's `fetchDepositAddress` (the default network); None where the exchange has
+        none, or has no wallet API at this URL (Binance's testnet has no sapi)."""
+        if not self._client.has.get("fetchDepositAddress") or (
+            self.ccxt_id in _API_RESTRICTIONS_EXCHANGES and "sapi" not in self._client.urls["api"]
+        ):
+            return None
+        raw = self._call("fetch_deposit_address", asset)
+        return DepositAddress(
+            asset=str(raw.get("currency") or asset),
+            address=str(raw["address"]),
+            network=raw.get("network") or None,
+            tag=raw.get("tag") or None,
         )
 
     # --- orders -----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from trading.exchanges.base import (
     Balance,
     Candle,
     Credentials,
+    DepositAddress,
     KeyPermissions,
     MarketInfo,
     OrderAck,
@@ -373,6 +374,9 @@ class CoinDCXVenue(HttpVenue):
 
     def fetch_key_permissions(self) -> KeyPermissions | None:
         return None  # CoinDCX keys all have the same rights and the API does not say them
+
+    def fetch_deposit_address(self, asset: str) -> DepositAddress | None:
+        return None  # not read from CoinDCX: this client speaks its spot trading API only
 
     # -- orders: the wire of `HttpVenue.create_order`, `cancel_order` and `fetch_order` --
 

@@ -28,6 +28,7 @@ from trading.exchanges.base import (
     Balance,
     Candle,
     Credentials,
+    DepositAddress,
     KeyPermissions,
     MarketInfo,
     OrderAck,
@@ -349,6 +350,9 @@ class WazirXVenue(HttpVenue):
 
     def fetch_key_permissions(self) -> KeyPermissions | None:
         return None  # WazirX does not expose what a key may do
+
+    def fetch_deposit_address(self, asset: str) -> DepositAddress | None:
+        return None  # not read from WazirX: this client speaks its spot trading API only
 
     # -- orders: the wire of `HttpVenue.create_order`, `cancel_order` and `fetch_order` --
 

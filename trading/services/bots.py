@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from compliance.audit import AuditAction, record
+from compliance.screening.venue_wallets import queue_venue_wallet_check
 from cryptopulse.errors import ApplicationError
 from monitoring.tasks import notify_user
 from papertrading.models import PaperAccount, PriceSource
@@ -189,6 +190,8 @@ def _insert_bot(
             "account": "paper" if bot.paper_account_id else "connection",
         },
     )
+    if bot.connection_id is not None:  # a bot's venue: check its deposit addresses too
+        queue_venue_wallet_check(bot.connection_id)
     return bot
 
 
@@ -222,6 +225,8 @@ def set_bot_status(*, user: User, bot_id: int, status: BotStatus) -> Bot:
         target=bot,
         data={"old": old, "new": status},
     )
+    if status == BotStatus.RUNNING and bot.connection_id is not None:
+        queue_venue_wallet_check(bot.connection_id)
     return bot
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from compliance.audit import AuditAction, record
+from compliance.screening.venue_wallets import queue_venue_wallet_check
 from cryptopulse.errors import ApplicationError
 from trading import crypto
 from trading.exchanges.base import Balance, Credentials, Venue
@@ -155,6 +156,8 @@ def check_connection(
             target=connection,
             data={"status": status, "reason": reason},
         )
+        if status == ConnectionStatus.VALID:
+            queue_venue_wallet_check(connection.pk)
     return ConnectionCheck(connection=connection, balances=balances)
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+
+from compliance.screening.watchlists import import_watchlist
 
 # The real files live next to the repository (never copied into it): ../shared/data/sanctions.
 SANCTIONS = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "sanctions"
@@ -64,3 +67,15 @@ def csv_text(header: list[str], rows: list[dict[str, str]], *, delimiter: str = 
     for row in rows:
         writer.writerow({key: row.get(key, "") for key in header})
     return out.getvalue()
+
+
+def import_wallet_list(tmp_path: Path, wallets: list[tuple[str, str]], name: str = "peps.jsonl"):
+    """Import a FollowTheMoney list with one person holding `wallets` [(currency, address)]."""
+    lines = [{"id": "p1", "schema": "Person", "properties": {"name": ["Listed Person"]}}]
+    lines += [
+        {"id": f"w{n}", "schema": "CryptoWallet",
+         "properties": {"publicKey": [address], "currency": [currency], "holder": ["p1"]}}
+        for n, (currency, address) in enumerate(wallets)
+    ]  # fmt: skip
+    path = write(tmp_path / name, "\n".join(json.dumps(line) for line in lines))
+    return import_watchlist(source="pep", paths=[path])

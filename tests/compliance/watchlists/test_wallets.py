@@ -10,7 +10,7 @@ from compliance.screening import services
 from compliance.screening.wallets import check_wallet, register_wallet
 from compliance.screening.watchlists import import_watchlist
 from cryptopulse.errors import ApplicationError
-from tests.compliance.watchlists.helpers import write
+from tests.compliance.watchlists.helpers import import_wallet_list, write
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,25 +25,13 @@ def _no_rescreen(monkeypatch):
     monkeypatch.setattr(services, "start_rescreen", lambda *, version: None, raising=False)
 
 
-def _import_pep_list(tmp_path, wallets, name="peps.jsonl"):
-    """A FollowTheMoney list with one person holding `wallets` [(currency, address)]."""
-    lines = [{"id": "p1", "schema": "Person", "properties": {"name": ["Listed Person"]}}]
-    lines += [
-        {"id": f"w{n}", "schema": "CryptoWallet",
-         "properties": {"publicKey": [address], "currency": [currency], "holder": ["p1"]}}
-        for n, (currency, address) in enumerate(wallets)
-    ]  # fmt: skip
-    path = write(tmp_path / name, "\n".join(json.dumps(line) for line in lines))
-    return import_watchlist(source="pep", paths=[path])
-
-
 def _listed_events(user):
     return AuditEvent.objects.filter(action=AuditAction.WALLET_LISTED, stream=f"user:{user.pk}")
 
 
 def test_a_clean_address_is_registered_and_audited_but_not_listed(tmp_path):
     # given
-    _import_pep_list(tmp_path, [("ETH", LISTED_ETH)])
+    import_wallet_list(tmp_path, [("ETH", LISTED_ETH)])
     user = UserFactory.create()
     # when
     wallet = register_wallet(user=user, chain="btc", address=f" {OTHER_XBT} ", label="cold")
@@ -62,7 +50,7 @@ def test_a_clean_address_is_registered_and_audited_but_not_listed(tmp_path):
 
 def test_a_listed_address_flags_the_wallet_and_opens_one_critical_case(tmp_path):
     # given
-    version = _import_pep_list(tmp_path, [("ETH", LISTED_ETH)])
+    version = import_wallet_list(tmp_path, [("ETH", LISTED_ETH)])
     user = UserFactory.create()
     # when: registered in another case (0x addresses are case-insensitive), twice
     wallet = register_wallet(user=user, chain="ETH", address=LISTED_ETH.upper().replace("0X", "0x"))
@@ -86,7 +74,7 @@ def test_a_listed_address_flags_the_wallet_and_opens_one_critical_case(tmp_path)
 
 def test_one_evm_key_is_matched_across_its_chains(tmp_path):
     # given: the list names the address as USDT (an ERC-20 token address)
-    _import_pep_list(tmp_path, [("USDT", LISTED_ETH)])
+    import_wallet_list(tmp_path, [("USDT", LISTED_ETH)])
     user = UserFactory.create()
     # when: the user registers it as an Ethereum address
     wallet = register_wallet(user=user, chain="ETH", address=LISTED_ETH)
@@ -96,7 +84,7 @@ def test_one_evm_key_is_matched_across_its_chains(tmp_path):
 
 def test_a_base58_address_is_matched_exactly_and_only_on_its_chain(tmp_path):
     # given
-    _import_pep_list(tmp_path, [("LTC", "LNf2JDiuunBz7GMDKFYHN4rq5meXWxiwfb")])
+    import_wallet_list(tmp_path, [("LTC", "LNf2JDiuunBz7GMDKFYHN4rq5meXWxiwfb")])
     user = UserFactory.create()
     # when: the same characters in another case, and on another chain
     other_case = register_wallet(
@@ -109,7 +97,7 @@ def test_a_base58_address_is_matched_exactly_and_only_on_its_chain(tmp_path):
 
 def test_an_address_removed_from_the_list_no_longer_matches(tmp_path):
     # given: the list names the address, then a new version drops it
-    _import_pep_list(tmp_path, [("XBT", LISTED_XBT)])
+    import_wallet_list(tmp_path, [("XBT", LISTED_XBT)])
     write(
         tmp_path / "peps.jsonl",
         json.dumps({"id": "p2", "schema": "Person", "properties": {"name": ["Other"]}}),
@@ -127,7 +115,7 @@ def test_wallets_registered_before_a_list_adds_their_address_are_rechecked(tmp_p
     listed = register_wallet(user=alice, chain="XBT", address=LISTED_XBT)
     clean = register_wallet(user=bob, chain="XBT", address=OTHER_XBT)
     # when
-    version = _import_pep_list(tmp_path, [("BTC", LISTED_XBT)])
+    version = import_wallet_list(tmp_path, [("BTC", LISTED_XBT)])
     # then
     listed.refresh_from_db()
     clean.refresh_from_db()
@@ -136,7 +124,7 @@ def test_wallets_registered_before_a_list_adds_their_address_are_rechecked(tmp_p
     assert version.report["wallet_hits"] == 1
     assert Case.objects.get().user == alice
     # and re-importing the same list changes nothing more
-    _import_pep_list(tmp_path, [("BTC", LISTED_XBT)])
+    import_wallet_list(tmp_path, [("BTC", LISTED_XBT)])
     assert _listed_events(alice).count() == 1
     assert Case.objects.count() == 1
 

@@ -216,6 +216,17 @@ def api_restrictions(exchange: Exchange, params: Params, account: Account | None
     }
 
 
+def deposit_address(exchange: Exchange, params: Params, account: Account | None) -> Payload:
+    """`sapi/v1/capital/deposit/address`: the account's address for a coin it can trade
+    (`Account.deposit_address`); the default network only, so `network` is ignored."""
+    account = _signed(account)
+    coin = _required(params, "coin").upper()
+    coins = {c for spec in exchange.market.specs.values() for c in (spec.base, spec.quote)}
+    if coin not in coins:
+        raise BinanceError(400, -4003, "Coin is not supported.")  # the simulator's own code
+    return {"coin": coin, "address": account.deposit_address(coin), "tag": "", "url": ""}
+
+
 def new_order(exchange: Exchange, params: Params, account: Account | None) -> Payload:
     account = _signed(account)
     request = _new_order_request(exchange, params)
@@ -315,6 +326,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v3/openOrders"): Route(open_orders, signed=True, permission="read"),
     ("GET", "/api/v3/myTrades"): Route(my_trades, signed=True, permission="read"),
     ("GET", "/sapi/v1/account/apiRestrictions"): Route(api_restrictions, signed=True),
+    ("GET", "/sapi/v1/capital/deposit/address"): Route(
+        deposit_address, signed=True, permission="read"
+    ),
 }
 
 

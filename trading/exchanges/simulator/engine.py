@@ -16,6 +16,7 @@ Invariants, kept under one lock:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import string
@@ -45,6 +46,9 @@ _DECIMAL = re.compile(r"^([0-9]{1,20})(\.[0-9]{1,20})?$")
 _SWEEP_SAMPLES = 240
 _BOOK_DEPTH = 100
 _KEY_ALPHABET = string.ascii_letters + string.digits
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_RIPPLE58 = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
 
 
 class BinanceError(Exception):
@@ -68,6 +72,15 @@ def rejected(msg: str) -> BinanceError:
 INSUFFICIENT_BALANCE = "Account has insufficient balance for requested action."
 
 
+def _digits(number: int, alphabet: str, length: int) -> str:
+    """`length` digits of `number` written in `alphabet` (least significant first)."""
+    out = []
+    for _ in range(length):
+        number, digit = divmod(number, len(alphabet))
+        out.append(alphabet[digit])
+    return "".join(out)
+
+
 def new_key(length: int = 64) -> str:
     return "".join(secrets.choice(_KEY_ALPHABET) for _ in range(length))
 
@@ -83,6 +96,23 @@ class Account:
     can_trade: bool = True
     can_withdraw: bool = False
     created_ms: int = 0
+    # Deposit addresses a test planted (coin -> address); other coins get `deposit_address`'s.
+    deposit_addresses: dict[str, str] = field(default_factory=dict)
+
+    def deposit_address(self, coin: str) -> str:
+        """This account's deposit address for `coin`: a planted one, or one derived from the
+        key, stable across restarts and shaped like the coin's real addresses."""
+        planted = self.deposit_addresses.get(coin)
+        if planted is not None:
+            return planted
+        number = int.from_bytes(hashlib.sha256(f"{self.api_key}:{coin}".encode()).digest())
+        if coin == "BTC":  # P2WPKH-shaped bech32: bc1q and 38 characters
+            return "bc1q" + _digits(number, _BECH32, 38)
+        if coin == "XRP":
+            return "r" + _digits(number, _RIPPLE58, 30)
+        if coin == "SOL":
+            return _digits(number, _BASE58, 43)
+        return "0x" + f"{number:064x}"[:40]  # ETH and every EVM-chain token (USDT, BNB, ...)
 
     def free(self, asset: str) -> Decimal:
         return self.balances.get(asset, [Decimal(0), Decimal(0)])[0]
