@@ -6,24 +6,26 @@ What it makes, once (a second run finds everything and adds nothing):
   with four eyes (officer@example.com asks, officer2 approves);
 - a demo trader, applicant@example.com, with a level-1 KYC submission pending review, made
   through the KYC services (draft, ID document upload, submit);
-- a screening case on the applicant: a demo PEP record (source "pep", version "demo", not a
-  current list version) and an open match against it, with its explanation;
+- a screening case on the applicant: a one-person demo PEP list (source "pep", version
+  "demo") imported with the real importer, and the applicant screened by the real engine,
+  which finds the record and opens the case with the match and its explanation;
 - a monitoring case on the applicant: a "large trade" alert (its facts say it is a demo, no
   order stands behind it);
 - both cases assigned to officer@example.com, with a note, and the applicant's risk score
   computed from them.
 
-The screening engine and the monitoring rules raise matches and alerts only from real list
-imports and real fills, which a fresh demo database does not have, so the match and the alert
-are written here (with the audit events those services write) and the cases opened through
-`compliance.cases.open_case`; assignment and notes go through `compliance.case_services`.
+The monitoring rules raise alerts only from real fills, which a fresh demo database does not
+have (and the applicant may not trade live before KYC approval), so the alert is written here
+with the audit event the rules write, in a case opened through `compliance.cases.open_case`;
+assignment and notes go through `compliance.case_services`.
 """
 
 from __future__ import annotations
 
 import io
+import tempfile
 from dataclasses import dataclass
-from decimal import Decimal
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -46,11 +48,12 @@ from compliance.models import (
     ScreeningMatch,
     ScreeningTrigger,
     Severity,
-    WatchlistEntry,
     WatchlistSource,
     WatchlistVersion,
 )
 from compliance.monitoring.risk import recompute_risk
+from compliance.screening.services import screen_user
+from compliance.screening.watchlists import import_watchlist
 
 APPLICANT_EMAIL = "applicant@example.com"
 SECOND_OFFICER_EMAIL = "officer2@example.com"
@@ -126,79 +129,42 @@ def _pending_kyc(applicant: User) -> KycSubmission:
     return submit(user=applicant, submission_id=draft.pk)
 
 
-def _demo_entry() -> WatchlistEntry:
-    version, _ = WatchlistVersion.objects.get_or_create(
-        source=WatchlistSource.PEP,
-        version=DEMO_LIST_VERSION,
-        defaults={
-            "file_sha256": "0" * 64,
-            "entries": 1,
-            "added": 1,
-            "report": {"note": "Demo record made by seed_demo; not a real list."},
-        },
-    )
-    entry, _ = WatchlistEntry.objects.get_or_create(
-        source=WatchlistSource.PEP,
-        entity_ref=DEMO_ENTRY_REF,
-        defaults={
-            "kind": "individual",
-            "name": "DEMIDOV, Viktor Ivanovich",
-            "aliases": [{"name": "Viktor Demidov", "strength": "strong"}],
-            "dates_of_birth": ["1971"],
-            "nationalities": ["CY"],
-            "countries": ["CY"],
-            "programs": ["PEP: deputy minister (demo)"],
-            "remarks": "Demo record made by seed_demo; not a real list entry.",
-            "content_hash": "demo-" + "0" * 59,
-            "first_version": version,
-            "last_version": version,
-        },
-    )
-    return entry
+# A one-person PEP list in the documented CSV layout (docs/watchlists.md), imported with the
+# real importer; the applicant resembles its entry closely enough for the engine to flag.
+DEMO_PEP_CSV = (
+    "id,name,aliases,birth_date,nationality,position,country\n"
+    f'{DEMO_ENTRY_REF},"DEMIDOV, Viktor Ivanovich",Viktor Demidov,1971,CY,'
+    "Deputy minister (demo record: not a real list entry),CY\n"
+)
+
+
+def _demo_list() -> WatchlistVersion:
+    """The demo PEP list version, imported once (a later real PEP import replaces it)."""
+    found = WatchlistVersion.objects.filter(
+        source=WatchlistSource.PEP, version=DEMO_LIST_VERSION
+    ).first()
+    if found is not None:
+        return found
+    with tempfile.TemporaryDirectory(prefix="cp-demo-pep-") as folder:
+        path = Path(folder) / "demo-peps.csv"
+        path.write_text(DEMO_PEP_CSV, encoding="utf-8")
+        return import_watchlist(source=WatchlistSource.PEP, paths=[path], version=DEMO_LIST_VERSION)
 
 
 def _screening_case(applicant: User) -> Case:
-    entry = _demo_entry()
-    match = ScreeningMatch.objects.filter(user=applicant, entry=entry).select_related("case")
-    found = match.first()
-    if found is not None and found.case is not None:
-        return found.case
-    with transaction.atomic():
-        case = open_case(
-            user=applicant,
-            kind=CaseKind.SCREENING,
-            title=f"Screening: possible match with {entry.name} (PEP)",
-            severity=Severity.HIGH,
+    """The applicant's screening case, as the engine opens it at a KYC submission."""
+    _demo_list()
+    screen_user(user=applicant, trigger=ScreeningTrigger.KYC)
+    match = (
+        ScreeningMatch.objects.filter(
+            user=applicant, entry__source=WatchlistSource.PEP, entry__entity_ref=DEMO_ENTRY_REF
         )
-        created = ScreeningMatch.objects.create(
-            user=applicant,
-            entry=entry,
-            entry_hash=entry.content_hash,
-            score=Decimal("86.50"),
-            query={"name": IDENTITY["legal_name"], "dob": IDENTITY["date_of_birth"]},
-            explanation={
-                "summary": "All three names match the listed name, in another order.",
-                "name": "Viktor Ivanovich Demidov ~ DEMIDOV, Viktor Ivanovich: 100",
-                "date_of_birth": "1971-04-12 within the listed year 1971: +5",
-                "country": "CY listed: +0",
-                "common_name": "uncommon surname: no penalty",
-            },
-            trigger=ScreeningTrigger.KYC,
-            case=case,
-        )
-        record(
-            action=AuditAction.SCREENING_MATCHED,
-            actor=None,
-            subject=applicant,
-            target=created,
-            data={
-                "source": entry.source,
-                "entity_ref": entry.entity_ref,
-                "score": created.score,
-                "case": case.pk,
-            },
-        )
-    return case
+        .select_related("case")
+        .get()
+    )
+    if match.case is None:  # the engine always files a match in a case
+        raise RuntimeError("the demo screening match has no case")
+    return match.case
 
 
 def _large_trade_rule() -> MonitoringRule:

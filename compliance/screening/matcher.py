@@ -136,6 +136,12 @@ def parse_query_dob(value: date | str | None) -> QueryDob | None:
     return (int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0))
 
 
+def _format_query_dob(dob: QueryDob) -> str:
+    """A queried (year, month, day) as ISO 8601, zero-padded; 0 month or day left out."""
+    year, month, day = dob
+    return f"{year:04d}" + (f"-{month:02d}" if month else "") + (f"-{day:02d}" if day else "")
+
+
 def _format_spec(spec: DobSpec) -> str:
     low, high, month, day = spec
     if low != high:
@@ -831,7 +837,7 @@ def explain(query: Query, scored: Scored) -> dict[str, Any]:
         "query": {
             "name": query.name,
             "normalised": query.prepared.text,
-            "date_of_birth": "-".join(str(p) for p in query.dob if p) if query.dob else None,
+            "date_of_birth": _format_query_dob(query.dob) if query.dob else None,
             "countries": list(query.countries),
         },
         "tokens": tokens,

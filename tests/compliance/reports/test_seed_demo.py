@@ -48,7 +48,7 @@ def _counts():
     }
 
 
-def test_the_seed_makes_the_demo_officers_applicant_and_cases(seeded):
+def test_the_seed_makes_the_demo_officers_applicant_and_cases(seeded, settings):
     # then: a second officer for four eyes
     second = User.objects.get(email=SECOND_OFFICER_EMAIL)
     assert second.is_staff
@@ -68,7 +68,12 @@ def test_the_seed_makes_the_demo_officers_applicant_and_cases(seeded):
     for case in cases.values():
         assert (case.assigned_to, case.status) == (officer, "in_review")
         assert case.notes.count() == 1
-    assert cases["screening"].screening_matches.get().entry.source == "pep"
+    # the screening match is the engine's own, against the imported demo PEP list
+    match = cases["screening"].screening_matches.get()
+    assert (match.entry.source, match.entry.first_version.version) == ("pep", "demo")
+    assert match.score >= settings.SCREENING_THRESHOLD
+    assert match.explanation["query"]["date_of_birth"] == "1971-04-12"
+    assert match.explanation["date_of_birth"] == "year matches 1971"
     assert cases["monitoring"].alerts.get().rule.code == "large_trade"
     assert ComplianceProfile.objects.get(user=applicant).risk_score > 0
 
