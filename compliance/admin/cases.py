@@ -33,6 +33,7 @@ from accounts.roles import Role
 from compliance import case_services
 from compliance.admin.monitoring import DASH, OfficerOnlyMixin, facts_table, officer_of
 from compliance.admin.reports import draft_sar, draft_sar_link
+from compliance.admin.screening import explanation_html
 from compliance.case_selectors import (
     AGE_BUCKETS,
     age_q,
@@ -430,12 +431,14 @@ class CaseAdmin(OfficerOnlyMixin, admin.ModelAdmin):
             (
                 (
                     f"{match.created_at:%Y-%m-%d %H:%M}",
-                    match.entry.name,
+                    _admin_link(
+                        "admin:compliance_screeningmatch_change", match.pk, match.entry.name
+                    ),
                     f"{match.entry.get_source_display()} {match.entry.entity_ref}",
                     match.score,
                     match.get_status_display(),
                     facts_table(match.query),
-                    facts_table(match.explanation),
+                    explanation_html(match.explanation),
                 )
                 for match in matches
             ),

@@ -85,6 +85,8 @@ class KycSubmission(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "KYC submission"
+        verbose_name_plural = "KYC submissions"
         ordering = ("-created_at",)
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="kyc_level_1_3"),
@@ -120,6 +122,8 @@ class KycDocument(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "KYC document"
+        verbose_name_plural = "KYC documents"
         ordering = ("uploaded_at",)
 
     def __str__(self) -> str:

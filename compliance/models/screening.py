@@ -51,6 +51,8 @@ class ScreeningMatch(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "screening match"
+        verbose_name_plural = "screening matches"
         ordering = ("-created_at",)
         constraints = [
             models.UniqueConstraint(
@@ -109,6 +111,8 @@ class WalletAddress(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = "wallet address"
+        verbose_name_plural = "wallet addresses"
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "chain", "address"], name="wallet_unique_per_user"

@@ -86,6 +86,8 @@ class WatchlistEntry(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "watchlist entry"
+        verbose_name_plural = "watchlist entries"
         constraints = [
             models.UniqueConstraint(fields=["source", "entity_ref"], name="watchlist_entry_ref")
         ]
@@ -104,6 +106,8 @@ class CryptoAddress(models.Model):
     address = models.CharField(max_length=200)
 
     class Meta:
+        verbose_name = "listed crypto address"
+        verbose_name_plural = "listed crypto addresses"
         constraints = [
             models.UniqueConstraint(
                 fields=["chain", "address", "entry"], name="watchlist_wallet_unique"

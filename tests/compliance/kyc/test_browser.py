@@ -65,7 +65,7 @@ def test_a_trader_completes_level_one_and_an_officer_approves_it(page: Page, liv
     page.fill('input[name="code"]', totp_code(key, steps_ahead=1))
     page.get_by_role("button", name="Verify").click()
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
-    page.get_by_role("link", name="Kyc submissions").click()
+    page.get_by_role("link", name="KYC submissions").click()
     page.get_by_role("link", name="trader@example.com").click()
     expect(page.get_by_text("Ada Lovelace")).to_be_visible()
     expect(page.get_by_role("link", name="Government ID document")).to_be_visible()
