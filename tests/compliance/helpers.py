@@ -1,14 +1,16 @@
-"""Small builders for the audit trail tests."""
+"""Small builders for the compliance tests: audit trail, officer sessions, worker waits."""
 
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -79,3 +81,12 @@ def login_with_second_factor(client: Client, user: User) -> Client:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def wait_for(queryset: QuerySet, timeout: float = 60) -> QuerySet:
+    """`queryset` once it has rows (written by the test worker), or after `timeout` seconds;
+    the caller's assertion on it then says what is missing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not queryset.exists():
+        time.sleep(0.2)
+    return queryset

@@ -1,26 +1,19 @@
 """The monitoring hook from a real fill: the order service queues `compliance.monitor_order`
 after commit and a real Celery worker raises the alert; the hourly task runs there too."""
 
-import time
 from decimal import Decimal
 
 import pytest
 
 from compliance.models import Alert, AuditEvent, Case
 from compliance.monitoring.tasks import run_monitoring_rules
+from tests.compliance.helpers import wait_for
 from tests.factories.monitoring import approved_kyc, loopback_live_connection
 from trading.exchanges.registry import get_venue
 from trading.models import Order
 from trading.services.orders import place_order
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _wait_for(queryset, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not queryset.exists():
-        time.sleep(0.2)
-    return queryset
 
 
 @pytest.fixture
@@ -43,7 +36,7 @@ def test_a_live_fill_is_monitored_by_the_worker(celery_worker_process, user, liv
     order = Order.objects.get(pk=placed.order.pk)
     assert (order.mode, order.status) == ("live", "filled")
     # then: the worker judged it: one large-trade alert in a monitoring case, audited
-    alerts = _wait_for(Alert.objects.filter(user=user, rule__code="large_trade"))
+    alerts = wait_for(Alert.objects.filter(user=user, rule__code="large_trade"))
     alert = alerts.get()
     assert alert.facts["trade"]["order_id"] == order.pk
     assert alert.case == Case.objects.get(user=user, kind="monitoring")

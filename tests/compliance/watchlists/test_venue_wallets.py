@@ -1,8 +1,6 @@
 """Deposit addresses an exchange reports for a user, fetched through the real ccxt client from
 the loopback exchange (its `sapi/v1/capital/deposit/address`) and checked against the lists."""
 
-import time
-
 import pytest
 
 from compliance.audit import AuditAction
@@ -10,6 +8,7 @@ from compliance.models import AuditEvent, Case, CaseKind, WalletAddress
 from compliance.screening import services
 from compliance.screening.tasks import check_all_venue_wallets_task
 from compliance.screening.venue_wallets import check_venue_wallets
+from tests.compliance.helpers import wait_for
 from tests.compliance.watchlists.helpers import import_wallet_list
 from tests.factories.bots import crossover_bot
 from trading.models import ExchangeConnection
@@ -149,13 +148,6 @@ def test_the_settings_list_the_assets_asked_for(settings):
 
 
 # --- the hooks, through the real worker --------------------------------------------------------
-def _wait_for(queryset, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not queryset.exists():
-        time.sleep(0.2)
-    return queryset
-
-
 @pytest.fixture
 def checks_on(settings):
     settings.VENUE_WALLET_CHECKS = True  # off in the suite's settings (see settings_test)
@@ -176,7 +168,7 @@ def test_a_connection_that_passes_its_check_has_its_deposit_addresses_checked(
     # when
     check_connection(user=user, connection_id=connection.pk)
     # then: the worker fetched the addresses and flagged the listed one
-    _wait_for(Case.objects.filter(user=user, kind=CaseKind.WALLET))
+    wait_for(Case.objects.filter(user=user, kind=CaseKind.WALLET))
     assert _venue_wallets(user).filter(listed=True).get().address == LISTED_XBT
 
 
@@ -191,7 +183,7 @@ def test_a_bot_started_on_a_connection_has_its_venue_checked(
     # when
     crossover_bot(connection)
     # then
-    _wait_for(Case.objects.filter(user=user, kind=CaseKind.WALLET))
+    wait_for(Case.objects.filter(user=user, kind=CaseKind.WALLET))
     assert _venue_wallets(user).filter(listed=True).count() == 1
 
 
@@ -206,6 +198,6 @@ def test_the_daily_pass_checks_every_working_connection(
     # when
     assert check_all_venue_wallets_task() == {"queued": 2}  # the untested one is left out
     # then
-    _wait_for(Case.objects.filter(user=user, kind=CaseKind.WALLET))
-    _wait_for(_venue_wallets(other_user).filter(chain="USDT"))
+    wait_for(Case.objects.filter(user=user, kind=CaseKind.WALLET))
+    wait_for(_venue_wallets(other_user).filter(chain="USDT"))
     assert not Case.objects.filter(user=other_user).exists()
