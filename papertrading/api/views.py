@@ -10,13 +10,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from cryptopulse.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from cryptopulse.api.pagination import PagedListView
 from papertrading import replay
 from papertrading.api import serializers as s
 from papertrading.matching import step_replay
@@ -41,12 +41,6 @@ def _query(request: Request) -> dict[str, Any]:
     query = s.AccountQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     return dict(query.validated_data)
-
-
-def _page(request: Request, view: APIView, rows: Any, serializer: type) -> Response:
-    paginator: LimitOffsetPagination = LimitOffsetPagination()
-    page: list[Any] | None = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
 
 
 class AccountListView(APIView):
@@ -79,7 +73,7 @@ class PaperOrderQuery(OrderQuery):
     epoch = serializers.IntegerField(required=False, min_value=1)
 
 
-class PaperOrderListView(APIView):
+class PaperOrderListView(PagedListView):
     @extend_schema(
         parameters=[PaperOrderQuery],
         responses={200: OrderOutput(many=True)},
@@ -151,7 +145,7 @@ class PortfolioView(APIView):
         return Response(body.data)
 
 
-class TradeListView(APIView):
+class TradeListView(PagedListView):
     @extend_schema(
         parameters=[s.AccountQuery],
         responses={200: TradeOutput(many=True)},
@@ -165,10 +159,10 @@ class TradeListView(APIView):
             paper_account_id=account.pk,
             epoch=query.get("epoch") or account.epoch,
         )
-        return _page(request, self, rows, TradeOutput)
+        return self.page_response(request, rows, lambda page: TradeOutput(page, many=True).data)
 
 
-class LedgerView(APIView):
+class LedgerView(PagedListView):
     @extend_schema(
         parameters=[s.AccountQuery],
         responses={200: s.LedgerOutput(many=True)},
@@ -177,9 +171,8 @@ class LedgerView(APIView):
     def get(self, request: Request) -> Response:
         query = _query(request)
         account = account_for(request.user, query.get("account"))  # type: ignore[arg-type]
-        return _page(
-            request, self, ledger_of(account=account, epoch=query.get("epoch")), s.LedgerOutput
-        )
+        rows = ledger_of(account=account, epoch=query.get("epoch"))
+        return self.page_response(request, rows, lambda page: s.LedgerOutput(page, many=True).data)
 
 
 class ResetView(APIView):

@@ -7,12 +7,12 @@ from typing import Any
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cryptopulse.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from cryptopulse.api.pagination import PagedListView
 from cryptopulse.errors import ApplicationError
 from trading.backtest.config import STAKE_MODES
 from trading.backtest.report import trades_csv_from_dict
@@ -110,6 +110,16 @@ class BacktestDetailOutput(BacktestOutput):
         read_only_fields = fields
 
 
+def _with_summaries(page: list[Backtest]) -> Any:
+    """The list shows summaries; the summary lives in `result`, read per page only."""
+    ids = [row.pk for row in page]
+    summaries = dict(Backtest.objects.filter(pk__in=ids).values_list("pk", "result__summary"))
+    body = BacktestOutput(page, many=True).data
+    for item in body:
+        item["summary"] = summaries.get(item["id"])
+    return body
+
+
 def _own(request: Request, backtest_id: int) -> Backtest:
     row = Backtest.objects.filter(user=request.user, pk=backtest_id).first()  # type: ignore[misc]
     if row is None:
@@ -117,19 +127,11 @@ def _own(request: Request, backtest_id: int) -> Backtest:
     return row
 
 
-class BacktestListView(APIView):
+class BacktestListView(PagedListView):
     @extend_schema(responses={200: BacktestOutput(many=True)}, operation_id="backtests_list")
     def get(self, request: Request) -> Response:
         rows = Backtest.objects.filter(user=request.user).defer("result")  # type: ignore[misc]
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(rows.order_by("-created_at"), request, view=self)
-        # The list shows summaries; the summary lives in `result`, read per page only.
-        ids = [row.pk for row in page or []]
-        summaries = dict(Backtest.objects.filter(pk__in=ids).values_list("pk", "result__summary"))
-        body = BacktestOutput(page, many=True).data
-        for item in body:
-            item["summary"] = summaries.get(item["id"])
-        return paginator.get_paginated_response(body)
+        return self.page_response(request, rows.order_by("-created_at"), _with_summaries)
 
     @extend_schema(
         request=BacktestInput,

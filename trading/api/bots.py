@@ -7,12 +7,12 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cryptopulse.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from cryptopulse.api.pagination import PagedListView
 from papertrading.models import PaperAccount
 from papertrading.services import default_account, own_account
 from trading.api.backtests import BacktestOutput
@@ -277,11 +277,9 @@ class BotTradesQuery(serializers.Serializer):
     end = serializers.DateTimeField(required=False, help_text="trades opened until then")
 
 
-class BotTradesView(APIView):
+class BotTradesView(PagedListView):
     """The bot's round trips, newest first, read from its decisions and their orders' fills
     (trading.services.bot_results); paginated like the other lists (limit, offset)."""
-
-    pagination_class = LimitOffsetPagination
 
     @extend_schema(
         parameters=[BotTradesQuery],
@@ -293,7 +291,8 @@ class BotTradesView(APIView):
         query = BotTradesQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         trades = bot_results.bot_trades(bot, **query.validated_data)[::-1]
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(trades, request, view=self) or []
-        body = BotTradeOutput([trade.to_dict() for trade in page], many=True).data
-        return paginator.get_paginated_response(body)
+        return self.page_response(
+            request,
+            trades,
+            lambda page: BotTradeOutput([trade.to_dict() for trade in page], many=True).data,
+        )

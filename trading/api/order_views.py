@@ -9,13 +9,13 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import ApiKey, User
 from cryptopulse.api.idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
+from cryptopulse.api.pagination import PagedListView
 from trading.api.orders import OrderInput, OrderOutput, OrderQuery
 from trading.models import ExchangeConnection, Order
 from trading.selectors import connections_of, orders_of
@@ -36,14 +36,12 @@ def place_from_request(request: Request, account: TradingAccount, data: dict[str
     return Response(OrderOutput(placed.order).data, status=code)
 
 
-def order_page(request: Request, view: APIView, query: OrderQuery, **scope: Any) -> Response:
+def order_page(request: Request, view: PagedListView, query: OrderQuery, **scope: Any) -> Response:
     """A page of the user's orders within `scope` (selector filters), filtered by `query`."""
     query.is_valid(raise_exception=True)
     filters = {k: v for k, v in query.validated_data.items() if k in OrderQuery.FILTERS}
     rows = orders_of(user=request.user, **scope, **filters)  # type: ignore[arg-type]
-    paginator = LimitOffsetPagination()
-    page = paginator.paginate_queryset(rows, request, view=view)
-    return paginator.get_paginated_response(OrderOutput(page, many=True).data)
+    return view.page_response(request, rows, lambda page: OrderOutput(page, many=True).data)
 
 
 class ConnectionOrderInput(OrderInput):
@@ -54,7 +52,7 @@ class ConnectionOrderQuery(OrderQuery):
     connection = serializers.IntegerField(required=False, help_text="only this connection")
 
 
-class OrderListView(APIView):
+class OrderListView(PagedListView):
     """Orders on the user's exchange connections (testnet and live)."""
 
     @extend_schema(
