@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts.models import User
 from papertrading.models import PaperAccount, PaperBalance
 
 
 def lock_account(account_id: int) -> PaperAccount:
     """Serialises whole-account operations (reset) against each other and against orders."""
     return PaperAccount.objects.select_for_update(of=("self",)).get(pk=account_id)
+
+
+def lock_own_account(*, user: User, account_id: int) -> PaperAccount:
+    """`lock_account` of one of `user`'s accounts, in one query; another user's account
+    raises PaperAccount.DoesNotExist and locks nothing."""
+    account = (
+        PaperAccount.objects.select_for_update(of=("self",))
+        .filter(user=user, pk=account_id)
+        .first()
+    )
+    if account is None:
+        raise PaperAccount.DoesNotExist
+    return account
 
 
 def lock_balances(

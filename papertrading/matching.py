@@ -23,7 +23,7 @@ from accounts.models import User
 from compliance.audit import AuditAction, record
 from cryptopulse.errors import ApplicationError
 from papertrading.fill_model import RestingOrder, evaluate_resting
-from papertrading.locks import lock_account
+from papertrading.locks import lock_account, lock_own_account
 from papertrading.models import PaperAccount, PriceSource, SnapshotReason
 from papertrading.portfolio import take_snapshot
 from papertrading.replay import next_cursor
@@ -150,11 +150,9 @@ class ReplayStep:
 @transaction.atomic(durable=True)
 def step_replay(*, user: User, account_id: int, steps: int = 1) -> ReplayStep:
     """Move a replay account up to `steps` candles on, matching its orders at each one."""
-    from papertrading.services import own_account
-
     if not 1 <= steps <= 1000:
         raise ApplicationError("invalid_steps", "Step 1 to 1,000 candles at a time.", "steps")
-    account = lock_account(own_account(user=user, account_id=account_id).pk)
+    account = lock_own_account(user=user, account_id=account_id)
     if account.price_source != PriceSource.REPLAY:
         raise ApplicationError("not_replay", "This account trades on live prices.")
     moved = changed = 0
@@ -180,9 +178,7 @@ def step_replay(*, user: User, account_id: int, steps: int = 1) -> ReplayStep:
 def open_next_candle(*, user: User, account_id: int) -> bool:
     """Move a replay account to the open of its next candle (papertrading.replay): orders
     placed now fill at that open; `step_replay` completes the candle. False at the end."""
-    from papertrading.services import own_account
-
-    account = lock_account(own_account(user=user, account_id=account_id).pk)
+    account = lock_own_account(user=user, account_id=account_id)
     if account.price_source != PriceSource.REPLAY:
         raise ApplicationError("not_replay", "This account trades on live prices.")
     if account.replay_at_open:

@@ -25,7 +25,7 @@ from django.db import transaction
 from accounts.models import User
 from compliance.audit import AuditAction, record
 from cryptopulse.errors import ApplicationError
-from papertrading.locks import lock_account
+from papertrading.locks import lock_own_account
 from papertrading.models import PaperAccount, PriceSource
 from trading.exchanges import base
 from trading.exchanges.errors import UnknownSymbol
@@ -158,7 +158,6 @@ def start_replay(
 
     Reset the account first for a clean page: a replay continues from the balances it has.
     """
-    from papertrading.services import own_account
     from trading.services.order_updates import OPEN_STATUSES
 
     if timeframe not in TIMEFRAMES:
@@ -167,7 +166,7 @@ def start_replay(
         )
     if end <= start:
         raise ApplicationError("invalid_range", "The end must be after the start.", "end")
-    account = lock_account(own_account(user=user, account_id=account_id).pk)
+    account = lock_own_account(user=user, account_id=account_id)
     if account.orders.filter(status__in=OPEN_STATUSES).exists():
         raise ApplicationError(
             "open_orders", "Cancel the account's open orders before switching its prices."

@@ -21,7 +21,7 @@ from accounts.models import User
 from compliance.audit import AuditAction, record
 from cryptopulse.errors import ApplicationError
 from papertrading.ledger import InsufficientBalance, Postings
-from papertrading.locks import lock_account, lock_balances
+from papertrading.locks import lock_balances, lock_own_account
 from papertrading.models import (
     LedgerBucket,
     LedgerEntry,
@@ -101,7 +101,7 @@ def reset_account(*, user: User, account_id: int, now: datetime | None = None) -
     matcher (both lock it before its balances).
     """
     now = now or timezone.now()
-    account = lock_account(own_account(user=user, account_id=account_id).pk)
+    account = lock_own_account(user=user, account_id=account_id)
     cancelled = cancel_open_orders_for_reset(account=account)
     assets = list(PaperBalance.objects.filter(account=account).values_list("asset", flat=True))
     postings = Postings(account, lock_balances(account, [*assets, account.base_currency]))

@@ -46,11 +46,6 @@ def open_entries(bot: Bot) -> dict[str, BotDecision]:
     return {d.symbol: d for d in latest if d.action == DecisionAction.ENTER}
 
 
-def open_entry(bot: Bot, symbol: str) -> BotDecision | None:
-    """The bot's entry in `symbol` that no exit has closed yet."""
-    return open_entries(bot).get(symbol)
-
-
 def entry_refusal_for(
     bot: Bot, market: MarketInfo, candle_time: datetime, signal: Signal
 ) -> str | None:

@@ -60,7 +60,6 @@ from trading.services.bot_rules import (
     entry_refusal_for,
     exit_reason_for,
     open_entries,
-    open_entry,
 )
 from trading.services.candles import fetch_candles
 from trading.services.orders import TradingAccount, place_order
@@ -380,12 +379,12 @@ def _received(order: Order, market: MarketInfo) -> Decimal:
 
 
 def _act(
-    bot: Bot, symbol: str, candle_time: datetime, signal: Signal
+    bot: Bot, symbol: str, candle_time: datetime, signal: Signal, entry: BotDecision | None
 ) -> tuple[str, str, Order | None]:
-    """(action, reason, order) for one symbol; the order service does the trading."""
+    """(action, reason, order) for one symbol holding `entry` (its open trade, if any); the
+    order service does the trading."""
     if signal.warming_up:
         return DecisionAction.HOLD, signal.warming_up, None
-    entry = open_entry(bot, symbol)
     market = market_info_of(_market(bot.exchange, symbol))
     account = _account(bot)
     why = exit_reason_for(bot, entry, candle_time, signal, market) if entry else None
@@ -461,7 +460,9 @@ def tick_bot(
     candle_time = candle_time or last_closed_candle(bot.timeframe, now)
     decisions = []
     all_judged = True
-    for symbol in _holding_first(bot):
+    # Read once per tick: only a symbol's own decision changes its open entry.
+    entries = open_entries(bot)
+    for symbol in _holding_first(bot, entries):
         signal = _signal(bot, symbol, candle_time)
         if (
             signal is None
@@ -483,14 +484,13 @@ def tick_bot(
                 )
         except IntegrityError:
             continue  # another tick judged this candle already
-        decisions.append(_decide(bot, decision, signal))
+        decisions.append(_decide(bot, decision, signal, entries.get(symbol)))
     if all_judged:
         Bot.objects.filter(pk=bot.pk).update(last_candle_time=candle_time)
     return decisions
 
 
-def _holding_first(bot: Bot) -> list[str]:
-    entries = open_entries(bot)
+def _holding_first(bot: Bot, entries: dict[str, BotDecision]) -> list[str]:
     held = sorted(
         (entry.candle_time, entry.pk, symbol)
         for symbol, entry in entries.items()
@@ -499,9 +499,11 @@ def _holding_first(bot: Bot) -> list[str]:
     return [symbol for *_, symbol in held] + [s for s in bot.symbols if s not in entries]
 
 
-def _decide(bot: Bot, decision: BotDecision, signal: Signal) -> BotDecision:
+def _decide(
+    bot: Bot, decision: BotDecision, signal: Signal, entry: BotDecision | None
+) -> BotDecision:
     try:
-        action, reason, order = _act(bot, decision.symbol, decision.candle_time, signal)
+        action, reason, order = _act(bot, decision.symbol, decision.candle_time, signal, entry)
     except VenueError as error:
         decision.action, decision.reason = DecisionAction.ERROR, f"the exchange failed: {error}"
         decision.save(update_fields=["action", "reason"])
